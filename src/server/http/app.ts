@@ -1,0 +1,115 @@
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from "fastify";
+import type { Logger } from "pino";
+import type { BuildInfo } from "../../sdk/schemas/users.js";
+import type { Actor } from "../auth/actor.js";
+import { CSRF_COOKIE, CSRF_HEADER, type Authenticator } from "../auth/authenticate.js";
+import type { Clock } from "../clock.js";
+import { AuthenticationError, NotAllowedError, RateLimitError } from "../errors.js";
+import { readCookie } from "./cookies.js";
+import { createErrorHandler } from "./errorHandler.js";
+import { RateLimiter } from "./rateLimiter.js";
+import type { RouteSpec } from "./route.js";
+import { parseInput } from "./validation.js";
+
+export const API_PREFIX = "/api/v2";
+
+/** Observes each answered request; the metrics module implements it. */
+export type HttpObserver = (route: string, method: string, status: number, seconds: number) => void;
+
+export type AppOptions = {
+  log: Logger;
+  clock: Clock;
+  authenticate: Authenticator;
+  routes: RouteSpec[];
+  buildInfo: BuildInfo;
+  apiRateLimit: number;
+  observe?: HttpObserver;
+  /** Extra plug-ins (dashboard, WebSocket endpoints) registered after the API. */
+  extend?: (app: FastifyInstance) => Promise<void> | void;
+};
+
+declare module "fastify" {
+  interface FastifyRequest {
+    actor: Actor | null;
+    startTime: bigint;
+  }
+}
+
+const DEFAULT_BODY_LIMIT = 1024 * 1024;
+
+/** Builds the HTTP app without listening; tests call `app.inject()` on it. */
+export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: opts.log.child({ component: "http" }) as unknown as FastifyBaseLogger,
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: DEFAULT_BODY_LIMIT,
+    trustProxy: false,
+    return503OnClosing: true,
+    forceCloseConnections: "idle",
+    routerOptions: { ignoreTrailingSlash: true },
+  });
+  app.decorateRequest("actor", null);
+  app.decorateRequest("startTime", 0n);
+  app.setErrorHandler(createErrorHandler(opts.log));
+
+  // Binary bodies (template archives) arrive as Buffers.
+  app.addContentTypeParser(["application/x-tar", "application/octet-stream"], { parseAs: "buffer" }, (_req, body, done) => done(null, body));
+
+  const limiter = new RateLimiter(opts.apiRateLimit, opts.clock);
+
+  app.addHook("onRequest", async (req) => {
+    req.startTime = process.hrtime.bigint();
+  });
+  app.addHook("onResponse", async (req, reply) => {
+    if (!opts.observe) return;
+    const seconds = Number(process.hrtime.bigint() - req.startTime) / 1e9;
+    opts.observe(req.routeOptions.url ?? "unmatched", req.method, reply.statusCode, seconds);
+  });
+
+  app.get("/healthz", async (_req, reply) => reply.type("text/plain").send("OK"));
+  app.get(`${API_PREFIX}/buildinfo`, async () => opts.buildInfo);
+
+  for (const route of opts.routes) {
+    app.route({
+      method: route.method,
+      url: API_PREFIX + route.url,
+      bodyLimit: route.bodyLimit ?? DEFAULT_BODY_LIMIT,
+      handler: async (req, reply) => {
+        const actor = await opts.authenticate(req);
+        req.actor = actor;
+        const retryAfter = limiter.hit(actor ? `user:${actor.userId}` : `ip:${req.ip}`);
+        if (retryAfter > 0) throw new RateLimitError("Too many requests; slow down and try again.", retryAfter);
+        if (route.auth === "user" && !actor) throw new AuthenticationError();
+        if (actor?.via === "cookie" && req.method !== "GET") checkCsrf(req);
+        const body = route.body ? parseInput(route.body, req.body ?? {}, "body") : undefined;
+        const query = route.query ? parseInput(route.query, req.query ?? {}, "query") : undefined;
+        const params = route.params ? parseInput(route.params, req.params ?? {}, "params") : undefined;
+        const result = await route.handler({ body, query, params, actor, req, reply });
+        if (reply.sent) return reply;
+        const status = route.status ?? (route.method === "POST" ? 201 : 200);
+        if (status === 204 || result === undefined) return reply.status(status === 200 || status === 201 ? 204 : status).send();
+        return reply.status(status).send(result);
+      },
+    });
+  }
+
+  app.setNotFoundHandler((req, reply) => {
+    void reply.status(404).send({ message: `No route for ${req.method} ${req.url.split("?")[0]}.`, code: "NOT_FOUND" });
+  });
+
+  if (opts.extend) await opts.extend(app);
+  return app;
+}
+
+/**
+ * Double-submit check: a page on our origin can read the CSRF cookie and echo it
+ * in a header; a cross-site form cannot.
+ */
+function checkCsrf(req: FastifyRequest): void {
+  const cookie = readCookie(req.headers.cookie, CSRF_COOKIE);
+  const header = req.headers[CSRF_HEADER];
+  const sent = Array.isArray(header) ? header[0] : header;
+  if (!cookie || !sent || cookie !== sent) {
+    throw new NotAllowedError(`Requests authenticated by cookie must send the ${CSRF_COOKIE} cookie's value in the Den-CSRF-Token header.`);
+  }
+}
