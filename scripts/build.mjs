@@ -3,14 +3,17 @@
 // no bundling) so that dist/ mirrors src/, and non-code assets (SQL migrations,
 // example templates) are copied beside them. Type checking is `npm run typecheck`.
 import { build } from "esbuild";
-import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { execFileSync } from "node:child_process";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const src = join(root, "src");
-const out = join(root, "dist");
+const dist = join(root, "dist");
+// Build beside dist/ and swap it in at the end, so that a `den` running from
+// dist/ (a test, a server) never sees it half-written or missing for long.
+const out = join(root, `.dist-build-${process.pid}`);
 
 function walk(dir, files = []) {
   for (const name of readdirSync(dir)) {
@@ -49,3 +52,12 @@ try {
 }
 const { version } = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
 writeFileSync(join(out, "buildinfo.json"), JSON.stringify({ version, commit }) + "\n");
+
+const old = join(root, `.dist-old-${process.pid}`);
+try {
+  renameSync(dist, old);
+} catch {
+  // No dist/ yet.
+}
+renameSync(out, dist);
+rmSync(old, { recursive: true, force: true });

@@ -1,5 +1,6 @@
 import { CommanderError } from "commander";
 import { ApiError, NetworkError } from "./sdk/errors.js";
+import { describeApiError } from "./cli/describeApiError.js";
 import { CliError } from "./cli/errors.js";
 import type { CliIo } from "./cli/context.js";
 import { buildProgram } from "./cli/program.js";
@@ -18,7 +19,19 @@ async function main(argv: string[]): Promise<void> {
   if (role === "server") {
     const { serverCommand } = await import("./server/serverCommand.js");
     program.addCommand(serverCommand());
+  } else if (role === "provisioner") {
+    const { provisionerCommand } = await import("./provisioner/provisionerCommand.js");
+    program.addCommand(provisionerCommand());
+  } else if (role === "agent") {
+    const { agentCommand } = await import("./agent/agentCommand.js");
+    program.addCommand(agentCommand());
+  } else if (role === "stat") {
+    const { statCommand } = await import("./agent/stat/statCommand.js");
+    program.addCommand(statCommand(io));
   } else {
+    program.command("agent").description("Run the workspace agent (inside a workspace).").allowUnknownOption().helpOption(false);
+    program.command("stat").description("Print CPU, memory or disk figures of the workspace (for metadata commands).").allowUnknownOption().helpOption(false);
+    program.command("provisioner").description("Run provisioner daemons outside the server.").allowUnknownOption().helpOption(false);
     program.command("server").description("Run the Den server: API, dashboard, provisioners and the agent relay.").allowUnknownOption().helpOption(false);
   }
   await program.parseAsync(argv);
@@ -35,7 +48,7 @@ main(process.argv).catch((err: unknown) => {
 });
 
 function describeError(err: unknown): string {
-  if (err instanceof ApiError) return err.describe();
+  if (err instanceof ApiError) return describeApiError(err);
   if (err instanceof NetworkError || err instanceof CliError) return err.message;
   if (err instanceof Error) {
     const cause = (err as { cause?: unknown }).cause;

@@ -16,6 +16,12 @@ function formatCell(v: string | number | boolean | null | undefined): string {
   return String(v).replace(/[\r\n\t]+/g, " ");
 }
 
+/** One record as aligned "Label: value" lines, for `show` commands and `whoami`. */
+export function renderDetails(fields: Array<[label: string, value: string | number | boolean | null | undefined]>): string {
+  const width = Math.max(0, ...fields.map(([label]) => label.length + 1));
+  return fields.map(([label, value]) => `${(label + ":").padEnd(width)}  ${formatCell(value)}`).join("\n") + "\n";
+}
+
 export function renderJson(value: unknown): string {
   return JSON.stringify(value, null, 2) + "\n";
 }

@@ -36,6 +36,7 @@ export const serverOptions: ServerOption[] = [
   { key: "loginRateLimit", flag: "--login-rate-limit", env: "DEN_LOGIN_RATE_LIMIT", kind: "number", default: 60, description: "Login attempts allowed per IP address per minute. 0 disables the limit." },
   { key: "apiRateLimit", flag: "--api-rate-limit", env: "DEN_API_RATE_LIMIT", kind: "number", default: 512, description: "API requests allowed per user (or per IP when anonymous) per minute. 0 disables the limit." },
   { key: "provisionerDaemons", flag: "--provisioner-daemons", env: "DEN_PROVISIONER_DAEMONS", kind: "number", default: 3, description: "Number of provisioner daemons run inside the server process." },
+  { key: "ptyIdleTimeout", flag: "--pty-idle-timeout", env: "DEN_PTY_IDLE_TIMEOUT", kind: "duration", default: "1h", description: "How long a web terminal session with no client attached is kept before it ends." },
   { key: "provisionerPsk", flag: "--provisioner-psk", env: "DEN_PROVISIONER_PSK", kind: "string", default: "", secret: true, description: "Pre-shared key that external provisioner daemons (`den provisioner start`) present. Empty refuses external provisioners." },
 ];
 
@@ -55,6 +56,7 @@ export const ServerConfig = z.object({
   apiRateLimit: z.number().int().min(0),
   provisionerDaemons: z.number().int().min(0).max(64),
   provisionerPsk: z.string(),
+  ptyIdleTimeout: Duration,
 });
 export type ServerConfig = z.infer<typeof ServerConfig>;
 
@@ -112,14 +114,14 @@ function coerce(opt: ServerOption, value: unknown, source: string): unknown {
   switch (opt.kind) {
     case "number": {
       const n = typeof value === "number" ? value : Number(String(value).trim());
-      if (!Number.isFinite(n) || String(value).trim() === "") throw new ConfigError(`${opt.flag} (${source}): must be a number, got ${JSON.stringify(value)}`);
+      if (!Number.isFinite(n) || String(value).trim() === "") throw new ConfigError(`${opt.flag} (${opt.env}): must be a number, got ${JSON.stringify(value)} from ${source}`);
       return n;
     }
     case "boolean":
       if (typeof value === "boolean") return value;
       if (/^(true|1|yes)$/i.test(String(value))) return true;
       if (/^(false|0|no)$/i.test(String(value))) return false;
-      throw new ConfigError(`${opt.flag} (${source}): must be true or false, got ${JSON.stringify(value)}`);
+      throw new ConfigError(`${opt.flag} (${opt.env}): must be true or false, got ${JSON.stringify(value)} from ${source}`);
     default:
       return String(value);
   }

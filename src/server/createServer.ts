@@ -1,18 +1,33 @@
 import type { FastifyInstance } from "fastify";
 import type pg from "pg";
 import type { Logger } from "pino";
+import { randomBytes } from "node:crypto";
+import { hostname } from "node:os";
+import { AgentConnections } from "./agents/agentConnections.js";
+import { agentRoutes } from "./agents/agentRoutes.js";
+import { auditRoutes } from "./audit/auditRoutes.js";
+import { AuditService } from "./audit/auditService.js";
 import { createAuthenticator } from "./auth/authenticate.js";
 import { readBuildInfo } from "./buildInfo.js";
 import type { Clock } from "./clock.js";
 import { parseDuration, type ServerConfig } from "./config.js";
 import type { Database } from "./db/database.js";
 import { buildApp, type HttpObserver } from "./http/app.js";
+import { openApiRoute } from "./http/openapi.js";
 import type { RouteSpec } from "./http/route.js";
+import { PubSub } from "./pubsub/pubsub.js";
+import { provisionerDaemonRoutes } from "./provisioners/provisionerDaemonRoutes.js";
+import { startProvisioners } from "./provisioners/startProvisioners.js";
+import { templateRoutes } from "./templates/templateRoutes.js";
+import { createUserArea } from "./users/createUserArea.js";
+import { createWorkspaceArea } from "./workspaces/createWorkspaceArea.js";
 
 /** What every service is built from. Made by main.ts, or by a test. */
 export type ServerDeps = {
   db: Database;
   pool: pg.Pool;
+  /** For the LISTEN connection of the pub/sub, which cannot come from the pool. */
+  databaseUrl: string;
   log: Logger;
   clock: Clock;
   config: ServerConfig;
@@ -22,6 +37,8 @@ export type ServerDeps = {
 export type DenServer = {
   app: FastifyInstance;
   routes: RouteSpec[];
+  /** Where users and agents reach this server, when only known after listening. */
+  setAccessUrl(url: string): void;
   /** Stops background work; the caller closes the app and the database. */
   close(): Promise<void>;
 };
@@ -31,19 +48,48 @@ export async function createServer(deps: ServerDeps): Promise<DenServer> {
   const { db, clock, config } = deps;
   const sessionDurationMs = parseDuration(config.sessionDuration);
   void sessionDurationMs;
-  const routes: RouteSpec[] = [];
+  const pubsub = new PubSub(deps.databaseUrl, deps.pool, deps.log.child({ component: "pubsub" }));
+  await pubsub.start();
+  // The URL agents dial: --access-url, or where we listen once we know (port 0).
+  let accessUrl = config.accessUrl;
+  const provisioners = startProvisioners({ db, pubsub, log: deps.log, config, agentUrl: () => accessUrl });
+  const audit = new AuditService(db, clock, deps.log.child({ component: "audit" }));
+  const userArea = createUserArea({ db, clock, config, audit });
+  const routes: RouteSpec[] = [...userArea.routes, ...auditRoutes(audit)];
+  routes.push(...templateRoutes({ db, pubsub, audit }));
+  const workspaceArea = createWorkspaceArea({ db, pubsub, audit, log: deps.log.child({ component: "workspaces" }) });
+  routes.push(...workspaceArea.routes);
+  routes.push(...provisionerDaemonRoutes({ db, source: provisioners.source, psk: config.provisionerPsk }));
+  const agentConnections = new AgentConnections({
+    db,
+    pubsub,
+    log: deps.log.child({ component: "agents" }),
+    replicaId: `${hostname()}-${process.pid}-${randomBytes(4).toString("hex")}`,
+    ptyIdleTimeoutSeconds: Math.round(parseDuration(config.ptyIdleTimeout) / 1000),
+  });
+  routes.push(...agentRoutes({ db, connections: agentConnections }));
+  const buildInfo = readBuildInfo();
+  routes.push(openApiRoute(routes, buildInfo.version));
   const app = await buildApp({
     log: deps.log,
     clock,
     authenticate: createAuthenticator(db, clock),
     routes,
-    buildInfo: readBuildInfo(),
+    buildInfo,
     apiRateLimit: config.apiRateLimit,
     observe: deps.observe,
   });
   return {
     app,
     routes,
-    async close() {},
+    setAccessUrl(url) {
+      accessUrl = url;
+    },
+    async close() {
+      agentConnections.closeAll();
+      workspaceArea.closeAll();
+      await provisioners.stop();
+      await pubsub.close();
+    },
   };
 }

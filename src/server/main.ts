@@ -7,6 +7,7 @@ import { createServer } from "./createServer.js";
 import { openDatabase, type DatabaseHandle } from "./db/database.js";
 import { startEmbeddedPostgres, type RunningPostgres } from "./db/embeddedPostgres.js";
 import { migrate } from "./db/migrate.js";
+import { createServerMetrics, startMetricsListener } from "./http/metrics.js";
 
 const SHUTDOWN_GRACE_MS = 10_000;
 
@@ -17,37 +18,63 @@ const SHUTDOWN_GRACE_MS = 10_000;
 export async function runServer(config: ServerConfig, out: NodeJS.WritableStream = process.stdout): Promise<void> {
   const log = pino({ level: config.logLevel, base: { role: "server" } }, pino.destination(2));
   const stops: Array<() => Promise<void>> = [];
-  const stopAll = async () => {
-    for (const stop of stops.reverse()) await stop().catch((err: unknown) => log.error({ err }, "shutdown step failed"));
-  };
-  try {
-    const database = await openStore(config, log, stops);
-    const server = await createServer({ db: database.db, pool: database.pool, log, clock: systemClock, config });
-    stops.push(() => server.close());
-    stops.push(() => closeWithin(server.app.close(), SHUTDOWN_GRACE_MS, log));
-    const [host, port] = splitHostPort(config.httpAddress);
-    const address = await server.app.listen({ host, port });
-    const accessUrl = config.accessUrl === `http://${config.httpAddress}` ? address : config.accessUrl;
-    log.info({ address, accessUrl }, "listening");
-    out.write(`Den is ready: ${accessUrl}\n`);
-  } catch (err) {
-    await stopAll();
-    throw err;
-  }
+  let stopped: Promise<void> | undefined;
+  // Once, in the reverse order of start-up: stop accepting and finish requests, then the services, the database, PostgreSQL.
+  const stopAll = () =>
+    (stopped ??= (async () => {
+      for (const stop of [...stops].reverse()) await stop().catch((err: unknown) => log.error({ err }, "shutdown step failed"));
+    })());
 
+  // Installed before start-up, so that a signal during it (initdb can take seconds)
+  // still stops the embedded PostgreSQL instead of leaving it running without us.
   let stopping = false;
+  let ready = false;
   const onSignal = (signal: NodeJS.Signals) => {
     if (stopping) {
       log.warn({ signal }, "second signal: exiting now");
       process.exit(1);
     }
     stopping = true;
-    log.info({ signal }, "shutting down");
-    void stopAll().then(() => process.exit(0));
+    log.info({ signal, duringStartup: !ready }, "shutting down");
+    // During start-up, the next checkpoint() unwinds it.
+    if (ready) void stopAll().then(() => process.exit(0));
   };
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
+  const checkpoint = () => {
+    if (stopping) throw new StartupInterrupted();
+  };
+
+  try {
+    const database = await openStore(config, log, stops);
+    checkpoint();
+    const metrics = config.prometheusAddress ? createServerMetrics({ pool: database.pool }) : undefined;
+    if (metrics) {
+      const [metricsHost, metricsPort] = splitHostPort(config.prometheusAddress);
+      const listener = await startMetricsListener({ host: metricsHost, port: metricsPort, registry: metrics.registry, log });
+      stops.push(() => listener.close());
+    }
+    const server = await createServer({ db: database.db, pool: database.pool, databaseUrl: database.url, log, clock: systemClock, config, observe: metrics?.observe });
+    stops.push(() => server.close());
+    stops.push(() => closeWithin(server.app.close(), SHUTDOWN_GRACE_MS, log));
+    checkpoint();
+    const [host, port] = splitHostPort(config.httpAddress);
+    const address = await server.app.listen({ host, port });
+    checkpoint();
+    const accessUrl = config.accessUrl === `http://${config.httpAddress}` ? address : config.accessUrl;
+    server.setAccessUrl(accessUrl);
+    log.info({ address, accessUrl }, "listening");
+    out.write(`Den is ready: ${accessUrl}\n`);
+    ready = true;
+  } catch (err) {
+    await stopAll();
+    if (err instanceof StartupInterrupted) process.exit(0);
+    throw err;
+  }
 }
+
+/** A signal arrived during start-up: unwind what was started and exit cleanly. */
+class StartupInterrupted extends Error {}
 
 async function openStore(config: ServerConfig, log: Logger, stops: Array<() => Promise<void>>): Promise<DatabaseHandle> {
   let url = config.postgresUrl;

@@ -5,7 +5,7 @@ import { openDatabase, withDatabase, type DatabaseHandle } from "../../src/serve
 /** A session time zone that is not UTC and not a whole hour off, to catch time bugs. */
 export const TEST_TIME_ZONE = "Canada/Newfoundland";
 
-export type TestDatabase = DatabaseHandle & { url: string; name: string };
+export type TestDatabase = DatabaseHandle & { name: string };
 
 /** A fresh, migrated database of its own: a copy of the run's template database. */
 export async function createTestDatabase(): Promise<TestDatabase> {
@@ -19,5 +19,5 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   }
   const url = withDatabase(base, name);
   const handle = openDatabase({ url, timeZone: TEST_TIME_ZONE });
-  return { ...handle, url, name };
+  return { ...handle, name };
 }

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { pino } from "pino";
 import type { Clock } from "../../src/server/clock.js";
 import { systemClock } from "../../src/server/clock.js";
@@ -18,12 +21,13 @@ export type TestServer = DenServer & {
  */
 export async function createTestServer(opts: { config?: Partial<ServerConfig>; clock?: Clock } = {}): Promise<TestServer> {
   const database = await createTestDatabase();
+  const dataDir = mkdtempSync(join(tmpdir(), "den-test-data-"));
   const config: ServerConfig = {
-    ...loadServerConfig({ httpAddress: "127.0.0.1:0", dataDir: "/nonexistent", prometheusAddress: "", loginRateLimit: 0, apiRateLimit: 0 }, {}),
+    ...loadServerConfig({ httpAddress: "127.0.0.1:0", dataDir, prometheusAddress: "", loginRateLimit: 0, apiRateLimit: 0 }, {}),
     ...opts.config,
   };
   const log = pino({ level: process.env.DEN_TEST_LOG_LEVEL ?? "silent" });
-  const server = await createServer({ db: database.db, pool: database.pool, log, clock: opts.clock ?? systemClock, config });
+  const server = await createServer({ db: database.db, pool: database.pool, databaseUrl: database.url, log, clock: opts.clock ?? systemClock, config });
   return {
     ...server,
     database,
@@ -32,6 +36,7 @@ export async function createTestServer(opts: { config?: Partial<ServerConfig>; c
       await server.close();
       await server.app.close();
       await database.close();
+      rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

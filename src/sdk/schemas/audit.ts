@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { PageQuery, Timestamp, Uuid } from "./common.js";
+import { plainText } from "./users.js";
 
 export const AuditAction = z.enum(["create", "write", "delete", "login", "logout", "register", "start", "stop", "connect", "disconnect"]);
 export type AuditAction = z.infer<typeof AuditAction>;
@@ -21,6 +22,6 @@ export const AuditLog = z.object({
 });
 export type AuditLog = z.infer<typeof AuditLog>;
 
-export const ListAuditQuery = PageQuery.extend({ q: z.string().max(512).optional() });
+export const ListAuditQuery = PageQuery.extend({ q: plainText(512).optional() });
 export const ListAuditResponse = z.object({ audit_logs: z.array(AuditLog), count: z.number().int() });
 export type ListAuditResponse = z.infer<typeof ListAuditResponse>;

@@ -17,6 +17,21 @@ export const Email = z.string().max(254, "must be at most 254 characters").pipe(
 
 export const Username = NameLabel;
 
+/**
+ * Free text stored or searched as given. Control characters are refused: a
+ * NUL cannot even be stored in PostgreSQL text, and none belongs in a name.
+ */
+const NO_CONTROL_CHARACTERS = /^[^\u0000-\u001f\u007f]*$/;
+export function plainText(max: number) {
+  return z.string().max(max, `must be at most ${max} characters`).regex(NO_CONTROL_CHARACTERS, "must not contain control characters");
+}
+
+/** A person's display name: any script, at most 128 characters. */
+export const DisplayName = plainText(128);
+
+/** The `q=` of list endpoints. */
+export const SearchQuery = plainText(256);
+
 export const User = z.object({
   id: Uuid,
   username: z.string(),
@@ -35,7 +50,7 @@ export const FirstUserStatus = z.object({ exists: z.boolean() });
 export type FirstUserStatus = z.infer<typeof FirstUserStatus>;
 
 export const CreateFirstUserRequest = z
-  .object({ username: Username, email: Email, password: Password, name: z.string().max(128).optional() })
+  .object({ username: Username, email: Email, password: Password, name: DisplayName.optional() })
   .strict();
 export type CreateFirstUserRequest = z.infer<typeof CreateFirstUserRequest>;
 
@@ -44,13 +59,18 @@ export const CreateUserRequest = z
     username: Username,
     email: Email,
     password: Password,
-    name: z.string().max(128).optional(),
+    name: DisplayName.optional(),
     roles: z.array(Role).max(5).optional(),
   })
   .strict();
 export type CreateUserRequest = z.infer<typeof CreateUserRequest>;
 
-export const LoginRequest = z.object({ email: z.string().max(254), password: z.string().max(256) }).strict();
+export const LoginRequest = z
+  .object({
+    email: plainText(254).min(1, "must not be empty"),
+    password: z.string().min(1, "must not be empty").max(256, "must be at most 256 characters"),
+  })
+  .strict();
 export type LoginRequest = z.infer<typeof LoginRequest>;
 
 export const LoginResponse = z.object({ session_token: z.string() });
@@ -64,7 +84,7 @@ export const UpdatePasswordRequest = z
   .strict();
 export type UpdatePasswordRequest = z.infer<typeof UpdatePasswordRequest>;
 
-export const ListUsersQuery = PageQuery.extend({ q: z.string().max(256).optional() });
+export const ListUsersQuery = PageQuery.extend({ q: SearchQuery.optional() });
 export type ListUsersQuery = z.infer<typeof ListUsersQuery>;
 
 export const ListUsersResponse = z.object({ users: z.array(User), count: z.number().int() });
@@ -73,7 +93,7 @@ export type ListUsersResponse = z.infer<typeof ListUsersResponse>;
 /** Durations on the wire are whole seconds. */
 export const CreateTokenRequest = z
   .object({
-    token_name: z.string().min(1).max(64).regex(/^[a-zA-Z0-9_-]+$/, "must be letters, digits, '-' or '_'").optional(),
+    token_name: z.string().min(1, "must not be empty").max(64, "must be at most 64 characters").regex(/^[a-zA-Z0-9_-]+$/, "must be letters, digits, '-' or '_'").optional(),
     lifetime: z.number().int().min(60, "must be at least 60 seconds").max(365 * 24 * 3600, "must be at most 365 days").optional(),
   })
   .strict();

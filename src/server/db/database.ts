@@ -7,6 +7,7 @@ export type Database = Kysely<Tables>;
 export type DatabaseHandle = {
   db: Database;
   pool: pg.Pool;
+  url: string;
   close(): Promise<void>;
 };
 
@@ -35,6 +36,7 @@ export function openDatabase(opts: OpenDatabaseOptions): DatabaseHandle {
   return {
     db,
     pool,
+    url: opts.url,
     // Kysely ends the pool only if it used it; migrations use the pool directly.
     close: () => (closed ??= db.destroy().then(() => (pool.ended ? undefined : pool.end()))),
   };

@@ -13,8 +13,9 @@ import type { Logger } from "pino";
  *
  * PostgreSQL refuses to run as root. When we are root we run it as the system
  * user `postgres` (created when missing) and make sure that user can reach the
- * data directory: it owns the data directory, and each parent directory gets
- * the search bit (o+x, never read) when it lacks it. Each such change is logged.
+ * data directory and the binaries: it owns the data directory, and each parent
+ * directory of both gets the search bit (o+x, never read) when it lacks it
+ * (a checkout under `mktemp -d` is mode 0700). Each such change is logged.
  */
 export type EmbeddedPostgresOptions = {
   /** Directory for the cluster; `data/` below it holds PGDATA. */
@@ -44,6 +45,7 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
   if (runAs) {
     chownSync(dir, runAs.uid, runAs.gid);
     grantSearchOnParents(dir, log);
+    grantSearchOnParents(bin.postgres, log);
   }
 
   if (!existsSync(join(pgdata, "PG_VERSION"))) {
@@ -54,22 +56,35 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
     await run(bin.initdb, [`--pgdata=${pgdata}`, `--username=${USER}`, `--pwfile=${passwordFile}`, "--auth=scram-sha-256", "--encoding=UTF8", "--locale=C", "--no-sync"], runAs, "initdb");
   }
   const password = readFileSync(passwordFile, "utf8").trim();
-  const port = opts.port || (await freePort());
+  // A Unix socket path is limited to 107 bytes; a deep data dir gets TCP only (which is what we use).
+  const socketDir = Buffer.byteLength(join(dir, ".s.PGSQL.65535")) <= 107 ? dir : "";
 
-  const child = spawn(
-    bin.postgres,
-    [
-      "-D", pgdata,
-      "-p", String(port),
-      "-c", "listen_addresses=127.0.0.1",
-      "-c", `unix_socket_directories=${dir}`,
-      "-c", "max_connections=300",
-      "-c", "fsync=on",
-      "-c", "log_min_messages=warning",
-    ],
-    { stdio: ["ignore", "pipe", "pipe"], ...(runAs ?? {}) },
-  );
-  await waitForReady(child, log);
+  let port = 0;
+  let child: ChildProcess;
+  for (let attempt = 1; ; attempt++) {
+    port = opts.port || (await freePort());
+    child = spawn(
+      bin.postgres,
+      [
+        "-D", pgdata,
+        "-p", String(port),
+        "-c", "listen_addresses=127.0.0.1",
+        "-c", `unix_socket_directories=${socketDir}`,
+        "-c", "max_connections=300",
+        "-c", "fsync=on",
+        "-c", "log_min_messages=warning",
+      ],
+      { stdio: ["ignore", "pipe", "pipe"], ...(runAs ?? {}) },
+    );
+    try {
+      await waitForReady(child, log);
+      break;
+    } catch (err) {
+      // Another process can take the free port between our probe and PostgreSQL's bind (two servers starting at once).
+      if (opts.port || attempt >= 3 || !/could not create any TCP\/IP sockets/.test((err as Error).message)) throw err;
+      log.warn({ port, attempt }, "the chosen port was taken before PostgreSQL could bind it; trying another");
+    }
+  }
   log.info({ port }, "embedded PostgreSQL is ready");
 
   let stopped: Promise<void> | undefined;
@@ -132,12 +147,12 @@ function ensureSystemUser(name: string): RunAs {
   return created;
 }
 
-function grantSearchOnParents(dir: string, log: Logger): void {
-  for (let d = dirname(dir); ; d = dirname(d)) {
+function grantSearchOnParents(path: string, log: Logger): void {
+  for (let d = dirname(path); ; d = dirname(d)) {
     const mode = statSync(d).mode;
     if ((mode & 0o001) === 0) {
       chmodSync(d, (mode & 0o7777) | 0o001);
-      log.warn({ dir: d }, "added the search bit (o+x) so that the postgres user can reach the embedded database");
+      log.warn({ dir: d }, "added the search bit (o+x) so that the postgres user can reach the embedded PostgreSQL");
     }
     if (d === dirname(d)) break;
   }

@@ -1,4 +1,5 @@
-import type { ColumnType, Generated } from "kysely";
+import type { ColumnType, Generated, GeneratedAlways } from "kysely";
+import type { WorkspaceTables } from "./workspaceTables.js";
 
 /**
  * The tables as Kysely sees them. Keep in step with ./migrations: a column
@@ -67,9 +68,10 @@ export type AuditLogsTable = {
   status_code: number;
   additional_fields: Json;
   request_id: string | null;
+  seq: GeneratedAlways<number>;
 };
 
-export type Tables = {
+export type Tables = WorkspaceTables & {
   organizations: OrganizationsTable;
   users: UsersTable;
   organization_members: OrganizationMembersTable;

@@ -1,3 +1,4 @@
+import fastifyWebsocket from "@fastify/websocket";
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from "fastify";
 import type { Logger } from "pino";
 import type { BuildInfo } from "../../sdk/schemas/users.js";
@@ -6,7 +7,7 @@ import { CSRF_COOKIE, CSRF_HEADER, type Authenticator } from "../auth/authentica
 import type { Clock } from "../clock.js";
 import { AuthenticationError, NotAllowedError, RateLimitError } from "../errors.js";
 import { readCookie } from "./cookies.js";
-import { createErrorHandler } from "./errorHandler.js";
+import { createErrorHandler, mapError } from "./errorHandler.js";
 import { RateLimiter } from "./rateLimiter.js";
 import type { RouteSpec } from "./route.js";
 import { parseInput } from "./validation.js";
@@ -56,6 +57,22 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   app.addContentTypeParser(["application/x-tar", "application/octet-stream"], { parseAs: "buffer" }, (_req, body, done) => done(null, body));
 
   const limiter = new RateLimiter(opts.apiRateLimit, opts.clock);
+  await app.register(fastifyWebsocket, { options: { perMessageDeflate: false, maxPayload: 16 * 1024 * 1024 } });
+
+  /** Auth, rate limit, CSRF and input parsing: the same for HTTP and WebSocket. */
+  const prepare = async (route: RouteSpec, req: FastifyRequest, isWebSocket: boolean) => {
+    const actor = await opts.authenticate(req);
+    req.actor = actor;
+    const retryAfter = limiter.hit(actor ? `user:${actor.userId}` : `ip:${req.ip}`);
+    if (retryAfter > 0) throw new RateLimitError("Too many requests; slow down and try again.", retryAfter);
+    if (route.auth === "user" && !actor) throw new AuthenticationError();
+    if (actor?.via === "cookie" && isWebSocket) checkOrigin(req);
+    else if (actor?.via === "cookie" && req.method !== "GET") checkCsrf(req);
+    const body = route.body ? parseInput(route.body, req.body ?? {}, "body") : undefined;
+    const query = route.query ? parseInput(route.query, req.query ?? {}, "query") : undefined;
+    const params = route.params ? parseInput(route.params, req.params ?? {}, "params") : undefined;
+    return { body, query, params, actor, req };
+  };
 
   app.addHook("onRequest", async (req) => {
     req.startTime = process.hrtime.bigint();
@@ -74,17 +91,24 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
       method: route.method,
       url: API_PREFIX + route.url,
       bodyLimit: route.bodyLimit ?? DEFAULT_BODY_LIMIT,
+      ...(route.websocket
+        ? {
+            wsHandler: async (socket, req) => {
+              try {
+                const ctx = await prepare(route, req, true);
+                await route.websocket!(socket, ctx);
+              } catch (err) {
+                const mapped = mapError(err);
+                if (mapped.status >= 500) opts.log.error({ err, url: req.url }, "websocket handler failed");
+                // Close reasons are limited to 123 bytes.
+                socket.close(4000 + mapped.status, Buffer.from(mapped.body.message).subarray(0, 120).toString());
+              }
+            },
+          }
+        : {}),
       handler: async (req, reply) => {
-        const actor = await opts.authenticate(req);
-        req.actor = actor;
-        const retryAfter = limiter.hit(actor ? `user:${actor.userId}` : `ip:${req.ip}`);
-        if (retryAfter > 0) throw new RateLimitError("Too many requests; slow down and try again.", retryAfter);
-        if (route.auth === "user" && !actor) throw new AuthenticationError();
-        if (actor?.via === "cookie" && req.method !== "GET") checkCsrf(req);
-        const body = route.body ? parseInput(route.body, req.body ?? {}, "body") : undefined;
-        const query = route.query ? parseInput(route.query, req.query ?? {}, "query") : undefined;
-        const params = route.params ? parseInput(route.params, req.params ?? {}, "params") : undefined;
-        const result = await route.handler({ body, query, params, actor, req, reply });
+        const ctx = await prepare(route, req, false);
+        const result = await route.handler({ ...ctx, reply });
         if (reply.sent) return reply;
         const status = route.status ?? (route.method === "POST" ? 201 : 200);
         if (status === 204 || result === undefined) return reply.status(status === 200 || status === 201 ? 204 : status).send();
@@ -99,6 +123,23 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
 
   if (opts.extend) await opts.extend(app);
   return app;
+}
+
+/**
+ * A browser sends cookies with cross-site WebSocket upgrades and no CSRF
+ * header can be added, so a cookie-authenticated upgrade must come from a page
+ * of our own host.
+ */
+function checkOrigin(req: FastifyRequest): void {
+  const origin = req.headers.origin;
+  if (!origin) return;
+  let host: string;
+  try {
+    host = new URL(origin).host;
+  } catch {
+    throw new NotAllowedError("Malformed Origin header.");
+  }
+  if (host !== req.headers.host) throw new NotAllowedError("Cross-origin WebSocket requests with a session cookie are refused.");
 }
 
 /**

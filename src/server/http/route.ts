@@ -1,4 +1,5 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
+import type { WebSocket } from "ws";
 import type { z } from "zod";
 import type { Actor } from "../auth/actor.js";
 
@@ -39,6 +40,11 @@ export type RouteSpec<B = unknown, Q = unknown, P = unknown, R = unknown> = {
   /** Content types accepted besides JSON, e.g. "application/x-tar" (the body is then a Buffer). */
   rawBodyTypes?: string[];
   handler(ctx: RouteContext<B, Q, P>): Promise<R | undefined> | R | undefined;
+  /**
+   * Serves WebSocket upgrades of the same URL (after the same auth and input
+   * checks). Errors close the socket with code 4000 + the HTTP status.
+   */
+  websocket?(socket: WebSocket, ctx: Omit<RouteContext<B, Q, P>, "reply">): Promise<void> | void;
 };
 
 /** Keeps the generic types of one route while collecting routes of any type. */

@@ -68,6 +68,8 @@ CREATE TABLE audit_logs (
   diff jsonb NOT NULL DEFAULT '{}',
   status_code integer NOT NULL,
   additional_fields jsonb NOT NULL DEFAULT '{}',
-  request_id text
+  request_id text,
+  -- Insertion order, to list rows written in the same instant in the order they happened.
+  seq bigint GENERATED ALWAYS AS IDENTITY
 );
-CREATE INDEX audit_logs_time ON audit_logs (time DESC);
+CREATE INDEX audit_logs_time ON audit_logs (time DESC, seq DESC);
