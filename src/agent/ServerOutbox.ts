@@ -11,7 +11,9 @@ const MAX_LOGS_PER_CALL = 1000;
  * and delivered in order over whichever RPC stream is current. While the
  * agent is disconnected they wait, so that nothing reported during a server
  * restart is lost; past `maxQueued` the oldest logs are dropped first,
- * never lifecycle changes.
+ * never lifecycle changes. Delivery is at least once: a call whose answer
+ * was lost with the connection is sent again on the next one, so the server
+ * must take a repeated report calmly.
  */
 export class ServerOutbox {
   private readonly queue: Item[] = [];

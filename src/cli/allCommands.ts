@@ -6,6 +6,7 @@ import { logsCommand } from "./commands/logs.js";
 import { logoutCommand } from "./commands/logout.js";
 import { restartCommand } from "./commands/restart.js";
 import { showCommand } from "./commands/show.js";
+import { sshCommand } from "./commands/ssh.js";
 import { startCommand } from "./commands/start.js";
 import { stopCommand } from "./commands/stop.js";
 import { templatesCommand } from "./commands/templates.js";
@@ -19,4 +20,5 @@ import type { CommandRegistrar } from "./program.js";
 export const cliCommands: CommandRegistrar[] = [
   loginCommand, logoutCommand, whoamiCommand, usersCommand, tokensCommand, templatesCommand,
   createCommand, listCommand, showCommand, startCommand, stopCommand, restartCommand, updateCommand, deleteCommand, logsCommand,
+  sshCommand,
 ];

@@ -37,6 +37,9 @@ export const serverOptions: ServerOption[] = [
   { key: "apiRateLimit", flag: "--api-rate-limit", env: "DEN_API_RATE_LIMIT", kind: "number", default: 512, description: "API requests allowed per user (or per IP when anonymous) per minute. 0 disables the limit." },
   { key: "provisionerDaemons", flag: "--provisioner-daemons", env: "DEN_PROVISIONER_DAEMONS", kind: "number", default: 3, description: "Number of provisioner daemons run inside the server process." },
   { key: "ptyIdleTimeout", flag: "--pty-idle-timeout", env: "DEN_PTY_IDLE_TIMEOUT", kind: "duration", default: "1h", description: "How long a web terminal session with no client attached is kept before it ends." },
+  { key: "agentDir", flag: "--agent-dir", env: "DEN_AGENT_DIR", kind: "string", default: "", defaultNote: "<den package>/dist/agent", description: "Folder of the agent tarballs (den-agent-linux-<arch>.tar.gz, built by `npm run build`) served at /bin/ to workspaces." },
+  { key: "dockerHost", flag: "--docker-host", env: "DOCKER_HOST", kind: "string", default: "", defaultNote: "unix:///var/run/docker.sock", description: "Docker Engine the docker driver uses: unix:///path/to/docker.sock or tcp://host:port (plain TCP; TLS and ssh:// are not supported yet)." },
+  { key: "dockerAllowedHostPaths", flag: "--docker-allowed-host-paths", env: "DEN_DOCKER_ALLOWED_HOST_PATHS", kind: "string", default: "", description: "Comma-separated host folders that docker templates may bind-mount (a mount source must be one of them or below one). Empty allows no host path." },
   { key: "provisionerPsk", flag: "--provisioner-psk", env: "DEN_PROVISIONER_PSK", kind: "string", default: "", secret: true, description: "Pre-shared key that external provisioner daemons (`den provisioner start`) present. Empty refuses external provisioners." },
 ];
 
@@ -56,6 +59,9 @@ export const ServerConfig = z.object({
   apiRateLimit: z.number().int().min(0),
   provisionerDaemons: z.number().int().min(0).max(64),
   provisionerPsk: z.string(),
+  agentDir: z.string(),
+  dockerHost: z.string().refine((v) => v === "" || /^(unix|tcp):\/\/./.test(v), "must be unix:///path/to/docker.sock or tcp://host:port"),
+  dockerAllowedHostPaths: z.string(),
   ptyIdleTimeout: Duration,
 });
 export type ServerConfig = z.infer<typeof ServerConfig>;

@@ -4,6 +4,7 @@ import type { Logger } from "pino";
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import { AgentConnections } from "./agents/agentConnections.js";
+import { agentDeliveryRoutes, defaultAgentDir, registerAgentDownloads } from "./agents/agentDeliveryRoutes.js";
 import { agentRoutes } from "./agents/agentRoutes.js";
 import { auditRoutes } from "./audit/auditRoutes.js";
 import { AuditService } from "./audit/auditService.js";
@@ -68,6 +69,8 @@ export async function createServer(deps: ServerDeps): Promise<DenServer> {
     ptyIdleTimeoutSeconds: Math.round(parseDuration(config.ptyIdleTimeout) / 1000),
   });
   routes.push(...agentRoutes({ db, connections: agentConnections }));
+  const delivery = { agentDir: config.agentDir || defaultAgentDir(), accessUrl: () => accessUrl };
+  routes.push(...agentDeliveryRoutes(delivery));
   const buildInfo = readBuildInfo();
   routes.push(openApiRoute(routes, buildInfo.version));
   const app = await buildApp({
@@ -79,6 +82,7 @@ export async function createServer(deps: ServerDeps): Promise<DenServer> {
     apiRateLimit: config.apiRateLimit,
     observe: deps.observe,
   });
+  registerAgentDownloads(app, delivery);
   return {
     app,
     routes,
