@@ -69,8 +69,18 @@ try {
     // node-pty loads its addon through require(); it is shipped as a folder.
     // ssh2 and its cpu-features probe treat their native parts as optional.
     external: ["@lydell/node-pty", "cpu-features", "*.node"],
-    // CommonJS dependencies (ssh2, node-pty) call require() at run time.
-    banner: { js: 'import { createRequire as __denCreateRequire } from "node:module"; const require = __denCreateRequire(import.meta.url);' },
+    // CommonJS dependencies (ssh2, node-pty, pino) call require() and read
+    // __dirname at run time; in the ESM bundle both point at the bundle's folder.
+    banner: {
+      js: [
+        'import { createRequire as __denCreateRequire } from "node:module";',
+        'import { dirname as __denDirname } from "node:path";',
+        'import { fileURLToPath as __denFileURLToPath } from "node:url";',
+        "const require = __denCreateRequire(import.meta.url);",
+        "const __filename = __denFileURLToPath(import.meta.url);",
+        "const __dirname = __denDirname(__filename);",
+      ].join(" "),
+    },
     logLevel: "warning",
   });
   const bundle = readFileSync(join(pkg, "den-agent.mjs"), "utf8");

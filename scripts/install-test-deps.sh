@@ -13,6 +13,8 @@ wanted=(
   "rsync rsync"
   "chromium chromium"
   "docker.io dockerd"
+  "debootstrap debootstrap"
+  "curl curl"
 )
 
 missing=()

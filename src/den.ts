@@ -12,6 +12,12 @@ import { buildProgram } from "./cli/program.js";
  */
 const io: CliIo = { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env };
 
+// `den … | head` closes our stdout early: that ends the command, it is no error.
+process.stdout.on("error", (err: NodeJS.ErrnoException) => {
+  if (err.code === "EPIPE") process.exit(0);
+  throw err;
+});
+
 type Role = { description: string; load(): Promise<Command> };
 
 const roles: Record<string, Role> = {
@@ -35,7 +41,7 @@ const roles: Record<string, Role> = {
 
 async function main(argv: string[]): Promise<void> {
   const role = roles[argv[2] ?? ""];
-  const registrars = role ? [] : (await import("./cli/allCommands.js")).cliCommands;
+  const registrars = role ? [] : await (await import("./cli/allCommands.js")).registrarsFor(argv);
   const program = buildProgram(io, registrars);
   if (role) {
     program.addCommand(await role.load());

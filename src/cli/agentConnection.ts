@@ -62,20 +62,26 @@ export class RelayError extends CliError {
   }
 }
 
+/** A relay's byte stream, and how it ended: the server's reason, or undefined for a normal end. */
+export type Relay = { stream: Duplex; ended: Promise<RelayError | undefined> };
+
 /**
  * Opens a relay WebSocket to the agent and answers a half-closable byte
  * stream over it. The server closes the WebSocket with 4000 + an HTTP status
  * and a reason when it cannot relay (agent not connected, nothing listening
- * on the port, not yours): the stream then fails with that reason as a
- * RelayError, which is one line for people.
+ * on the port, not yours). The stream may fail first with a plain "closed"
+ * error (a write that raced the close): `ended` has the server's reason, as
+ * a RelayError that is one line for people.
  */
-export function openAgentRelay(client: DenClient, agentId: string, kind: RelayKind, query: Record<string, string | number> = {}): Promise<Duplex> {
+export function openAgentRelay(client: DenClient, agentId: string, kind: RelayKind, query: Record<string, string | number> = {}): Promise<Relay> {
   const url = client.http.apiUrl(`/workspaceagents/${encodeURIComponent(agentId)}/${kind}`, query).replace(/^http/, "ws");
   const headers: Record<string, string> = {};
   if (client.token) headers[SESSION_TOKEN_HEADER] = client.token;
   const ws = new WebSocket(url, { headers, perMessageDeflate: false });
+  let settle: (error: RelayError | undefined) => void = () => undefined;
+  const ended = new Promise<RelayError | undefined>((resolve) => (settle = resolve));
   return new Promise((resolve, reject) => {
-    let duplex: Duplex | undefined;
+    let stream: Duplex | undefined;
     ws.once("unexpected-response", (_req, res) => {
       let body = "";
       res.on("data", (c: Buffer) => (body += c.toString()));
@@ -83,18 +89,19 @@ export function openAgentRelay(client: DenClient, agentId: string, kind: RelayKi
       res.on("error", () => reject(new RelayError(`the server refused the ${kind} relay: HTTP ${res.statusCode}`, res.statusCode)));
     });
     ws.once("error", (err) => {
-      if (!duplex) reject(new CliError(`cannot reach ${client.url}: ${err.message}`));
+      if (!stream) reject(new CliError(`cannot reach ${client.url}: ${err.message}`));
     });
     // Registered before webSocketDuplex's own listener, so that the server's
     // reason, not a generic "closed", is the error the stream fails with.
     ws.once("close", (code, reason) => {
       const error = closeError(code, reason.toString());
-      if (!duplex) reject(error ?? new RelayError(`the server closed the ${kind} relay`));
-      else if (error) duplex.destroy(error);
+      settle(error);
+      if (!stream) reject(error ?? new RelayError(`the server closed the ${kind} relay`));
+      else if (error) stream.destroy(error);
     });
     ws.once("open", () => {
-      duplex = webSocketDuplex(ws, { halfClose: true });
-      resolve(duplex);
+      stream = webSocketDuplex(ws, { halfClose: true });
+      resolve({ stream, ended });
     });
   });
 }

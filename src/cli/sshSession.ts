@@ -2,16 +2,15 @@ import { createServer, connect as netConnect, type Server } from "node:net";
 import type { Duplex } from "node:stream";
 import { constants as osConstants } from "node:os";
 import { Client, type ClientChannel, type ConnectConfig } from "ssh2";
+import type { Relay } from "./agentConnection.js";
 import type { CliIo } from "./context.js";
 import { CliError } from "./errors.js";
 import type { LocalForwardSpec, RemoteForwardSpec } from "./forwardSpec.js";
 
 export type SshSessionOptions = {
   io: CliIo;
-  username: string;
   /** Run this command (exec); without it, a login shell. */
   command?: string;
-  forwardAgent: boolean;
   localForwards: LocalForwardSpec[];
   remoteForwards: RemoteForwardSpec[];
   /** Notes for people (forwards set up, their failures): stderr. */
@@ -20,14 +19,14 @@ export type SshSessionOptions = {
 
 type TtyStream = NodeJS.WritableStream & { isTTY?: boolean; columns?: number; rows?: number };
 
-/** An SSH client connection over the relay: ssh2 with the relay as its socket. */
-export function connectSsh(sock: Duplex, username: string, agentSocket: string | undefined): Promise<Client> {
+/** An SSH client connection over the relay: ssh2 with the relay's stream as its socket. */
+export function connectSsh(relay: Relay, username: string, agentSocket: string | undefined): Promise<Client> {
   const conn = new Client();
   const config: ConnectConfig = {
-    sock,
+    sock: relay.stream,
     username,
     // The relay is authenticated and authorized by the server, and the agent
-    // accepts the `none` method; the host key is not published by the API,
+    // accepts the \`none\` method; the host key is not published by the API,
     // so there is nothing to verify it against.
     hostVerifier: () => true,
     readyTimeout: 60_000,
@@ -36,10 +35,14 @@ export function connectSsh(sock: Duplex, username: string, agentSocket: string |
   };
   return new Promise((resolve, reject) => {
     conn.once("ready", () => {
-      conn.removeListener("error", reject);
+      conn.removeAllListeners("error");
       resolve(conn);
     });
-    conn.once("error", (err) => reject(sshError(err)));
+    // A relay the server refused fails with its reason rather than ssh2's view of a closed socket.
+    conn.once("error", (err) => {
+      relay.stream.destroy();
+      void relay.ended.then((reason) => reject(reason ?? sshError(err)));
+    });
     conn.connect(config);
   });
 }
@@ -51,13 +54,22 @@ export function connectSsh(sock: Duplex, username: string, agentSocket: string |
  */
 export async function runSshSession(conn: Client, opts: SshSessionOptions): Promise<number> {
   const { io } = opts;
-  const servers = await Promise.all(opts.localForwards.map((spec) => listenLocalForward(conn, spec, opts.note)));
-  for (const spec of opts.remoteForwards) await startRemoteForward(conn, spec, opts.note);
-  const stdout = io.stdout as TtyStream;
-  const interactive = opts.command === undefined && io.stdin.isTTY === true;
-  const channel = await openChannel(conn, opts.command, interactive ? { term: io.env.TERM || "xterm-256color", rows: stdout.rows ?? 24, cols: stdout.columns ?? 80 } : undefined);
   // After login, a lost relay ends the session (close) with this as its reason.
   conn.on("error", (err) => opts.note(sshError(err).message));
+  const servers: Server[] = [];
+  const stdout = io.stdout as TtyStream;
+  const interactive = opts.command === undefined && io.stdin.isTTY === true;
+  let channel: ClientChannel;
+  try {
+    for (const spec of opts.localForwards) servers.push(await listenLocalForward(conn, spec, opts.note));
+    for (const spec of opts.remoteForwards) await startRemoteForward(conn, spec, opts.note);
+    channel = await openChannel(conn, opts.command, interactive ? { term: io.env.TERM || "xterm-256color", rows: stdout.rows ?? 24, cols: stdout.columns ?? 80 } : undefined);
+  } catch (err) {
+    // Nothing may keep the process alive after the error is reported.
+    for (const server of servers) server.close();
+    conn.end();
+    throw err;
+  }
 
   let code: number | undefined;
   channel.on("exit", (status: number | null, signal?: string) => {

@@ -1,10 +1,19 @@
 import type { Driver } from "./driver.js";
+import { createDockerDriver, type DockerDriverOptions } from "./docker/dockerDriver.js";
+import { DockerEngine } from "./docker/DockerEngine.js";
+import { reconcileDockerObjects } from "./docker/reconcileDockerObjects.js";
 import { createProcessDriver, type ProcessDriverOptions } from "./process/processDriver.js";
 
 export type DriverRegistry = {
   /** The driver called `name`; throws an error listing the known drivers when there is none. */
   get(name: string): Driver;
   list(): Driver[];
+  /**
+   * Removes objects that drivers labelled for workspaces that were deleted
+   * (see reconcileDockerObjects); `deletedWorkspaces` answers which of the
+   * given ids were. Answers what it removed, per driver.
+   */
+  reconcile(deletedWorkspaces: (ids: string[]) => Promise<ReadonlySet<string>>): Promise<Record<string, string[]>>;
 };
 
 export type DriverRegistryOptions = {
@@ -12,6 +21,8 @@ export type DriverRegistryOptions = {
   dataDir: string;
   /** Tuning of the process driver (tests shorten its start window). */
   process?: Omit<ProcessDriverOptions, "dataDir">;
+  /** The Docker engine, the agents' access URL and the host folders templates may mount. */
+  docker?: DockerDriverOptions;
 };
 
 /**
@@ -19,7 +30,7 @@ export type DriverRegistryOptions = {
  * names drivers; the provisioner only asks the registry.
  */
 export function createDriverRegistry(opts: DriverRegistryOptions): DriverRegistry {
-  const drivers: Driver[] = [createProcessDriver({ ...opts.process, dataDir: opts.dataDir })];
+  const drivers: Driver[] = [createProcessDriver({ ...opts.process, dataDir: opts.dataDir }), createDockerDriver(opts.docker)];
   const byName = new Map(drivers.map((d) => [d.name, d]));
   return {
     get(name) {
@@ -29,6 +40,12 @@ export function createDriverRegistry(opts: DriverRegistryOptions): DriverRegistr
     },
     list() {
       return [...drivers];
+    },
+    async reconcile(deletedWorkspaces) {
+      const host = opts.docker?.host;
+      const engine = new DockerEngine((typeof host === "function" ? host() : host) || undefined, opts.docker?.certPath);
+      const removed = await reconcileDockerObjects(engine, deletedWorkspaces);
+      return { docker: [...removed.removedContainers.map((n) => `container ${n}`), ...removed.removedVolumes.map((n) => `volume ${n}`)] };
     },
   };
 }

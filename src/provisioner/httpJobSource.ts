@@ -9,7 +9,8 @@ import type { AcquiredJob, AgentCredential, AgentRegistration, ImportResult, Job
  */
 export class HttpJobSource implements JobSource {
   private readonly base: string;
-  private workerId = "";
+  /** Which daemon claimed each job: several daemons share one source, and the server checks the claim. */
+  private readonly claims = new Map<string, string>();
 
   constructor(
     url: string,
@@ -19,17 +20,17 @@ export class HttpJobSource implements JobSource {
   }
 
   async acquire(workerId: string, signal: AbortSignal): Promise<AcquiredJob | null> {
-    this.workerId = workerId;
     while (!signal.aborted) {
       let res: Response;
       try {
-        res = await this.post("/acquire", { worker_id: workerId }, signal);
+        res = await this.post("/acquire", { worker_id: workerId }, workerId, signal);
       } catch (err) {
         if (signal.aborted) return null;
         throw err;
       }
       if (res.status === 204) continue;
       const job = (await res.json()) as AcquiredJob & { archive?: string };
+      this.claims.set(job.id, workerId);
       if (job.type === "template_version_import") return { ...job, archive: Buffer.from(job.archive as unknown as string, "base64") };
       return job;
     }
@@ -37,41 +38,48 @@ export class HttpJobSource implements JobSource {
   }
 
   async heartbeat(jobId: string): Promise<{ canceled: boolean }> {
-    return (await (await this.post(`/${jobId}/heartbeat`, {})).json()) as { canceled: boolean };
+    return (await (await this.post(`/${jobId}/heartbeat`, {}, this.claimOf(jobId))).json()) as { canceled: boolean };
   }
 
   async appendLogs(jobId: string, logs: JobLog[]): Promise<void> {
-    await this.post(`/${jobId}/logs`, { logs });
+    await this.post(`/${jobId}/logs`, { logs }, this.claimOf(jobId));
   }
 
   async recordState(jobId: string, state: ResourceState[]): Promise<void> {
-    await this.post(`/${jobId}/state`, { state });
+    await this.post(`/${jobId}/state`, { state }, this.claimOf(jobId));
   }
 
   async registerAgents(jobId: string, agents: AgentRegistration[]): Promise<AgentCredential[]> {
-    const body = (await (await this.post(`/${jobId}/agents`, { agents })).json()) as { agents: AgentCredential[] };
+    const body = (await (await this.post(`/${jobId}/agents`, { agents }, this.claimOf(jobId))).json()) as { agents: AgentCredential[] };
     return body.agents;
   }
 
   async completeImport(jobId: string, result: ImportResult): Promise<void> {
-    await this.post(`/${jobId}/complete-import`, result);
+    await this.post(`/${jobId}/complete-import`, result, this.claimOf(jobId));
+    this.claims.delete(jobId);
   }
 
   async completeBuild(jobId: string, state: ResourceState[]): Promise<void> {
-    await this.post(`/${jobId}/complete-build`, { state });
+    await this.post(`/${jobId}/complete-build`, { state }, this.claimOf(jobId));
+    this.claims.delete(jobId);
   }
 
   async failJob(jobId: string, error: string, opts: { canceled?: boolean; state?: ResourceState[] } = {}): Promise<void> {
-    await this.post(`/${jobId}/fail`, { error: error.slice(0, 16000), ...opts });
+    await this.post(`/${jobId}/fail`, { error: error.slice(0, 16000), ...opts }, this.claimOf(jobId));
+    this.claims.delete(jobId);
   }
 
-  private async post(path: string, body: unknown, signal?: AbortSignal): Promise<Response> {
+  private claimOf(jobId: string): string {
+    return this.claims.get(jobId) ?? "";
+  }
+
+  private async post(path: string, body: unknown, workerId: string, signal?: AbortSignal): Promise<Response> {
     const url = this.base + path;
     let res: Response;
     try {
       res = await fetch(url, {
         method: "POST",
-        headers: { "content-type": "application/json", [PROVISIONER_KEY_HEADER]: this.psk, [PROVISIONER_WORKER_HEADER]: this.workerId },
+        headers: { "content-type": "application/json", [PROVISIONER_KEY_HEADER]: this.psk, [PROVISIONER_WORKER_HEADER]: workerId },
         body: JSON.stringify(body),
         signal,
       });

@@ -17,23 +17,25 @@ export function provisionerCommand(): Command {
   cmd
     .command("start")
     .description("Take build jobs from a Den server and run them with this host's drivers.")
-    .addOption(new Option("--url <url>", "server URL").env("DEN_URL").makeOptionMandatory())
     .addOption(new Option("--psk <key>", "pre-shared key, as given to the server's --provisioner-psk").env("DEN_PROVISIONER_PSK").makeOptionMandatory())
     .addOption(new Option("--daemons <n>", "daemons to run side by side").env("DEN_PROVISIONER_DAEMONS").default("1"))
     .addOption(new Option("--data-dir <dir>", "directory for the process driver's workspaces").env("DEN_DATA_DIR").default(join(homedir(), ".local", "share", "den")))
     .addOption(new Option("--log-level <level>", "log level").env("DEN_LOG_LEVEL").default("info"))
     .addHelpText("after", "\nExample:\n  den provisioner start --url https://den.example.com --psk \"$DEN_PROVISIONER_PSK\"\n")
-    .action(async (opts: { url: string; psk: string; daemons: string; dataDir: string; logLevel: string }) => {
+    // --url is the global option of `den` (env DEN_URL): the server to take jobs from.
+    .action(async (opts: { psk: string; daemons: string; dataDir: string; logLevel: string }, cmd: Command) => {
+      const url = cmd.optsWithGlobals<{ url?: string }>().url ?? process.env.DEN_URL;
+      if (!url) throw new Error("--url: the server URL is required (or set DEN_URL)");
       const count = Number(opts.daemons);
       if (!Number.isInteger(count) || count < 1 || count > 64) throw new Error(`--daemons: must be a whole number from 1 to 64, got ${JSON.stringify(opts.daemons)}`);
       const log = pino({ level: opts.logLevel, base: { role: "provisioner" } }, pino.destination(2));
-      const source = new HttpJobSource(opts.url, opts.psk);
+      const source = new HttpJobSource(url, opts.psk);
       // Agents launched by the process driver run this same `den`, and dial the server we poll.
-      const agent = { command: [process.execPath, process.argv[1]!, "agent"], url: () => opts.url };
+      const agent = { command: [process.execPath, process.argv[1]!, "agent"], url: () => url };
       const drivers = createDriverRegistry({ dataDir: opts.dataDir, process: { agent } });
       const daemons = Array.from({ length: count }, (_, i) => new ProvisionerDaemon({ id: `${hostname()}-${process.pid}-ext${i + 1}`, source, drivers, log }));
       for (const d of daemons) d.start();
-      process.stdout.write(`Provisioner running: ${count} daemon(s) taking jobs from ${opts.url}\n`);
+      process.stdout.write(`Provisioner running: ${count} daemon(s) taking jobs from ${url}\n`);
       const stop = () => void Promise.all(daemons.map((d) => d.stop())).then(() => process.exit(0));
       process.once("SIGINT", stop);
       process.once("SIGTERM", stop);

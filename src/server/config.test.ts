@@ -140,3 +140,12 @@ describe("parseDuration", () => {
 
   it.each(["", "10", "1w", "-5m", "1.5h"])("refuses %j", (text) => expect(() => parseDuration(text)).toThrow(/invalid duration/));
 });
+
+describe("Docker settings", () => {
+  it("honours Docker's own DOCKER_HOST and DOCKER_TLS_VERIFY/DOCKER_CERT_PATH, below Den's", () => {
+    expect(loadServerConfig({}, { DOCKER_HOST: "tcp://d:2376", DOCKER_TLS_VERIFY: "1", DOCKER_CERT_PATH: "/certs" })).toMatchObject({ dockerHost: "tcp://d:2376", dockerCertPath: "/certs" });
+    expect(loadServerConfig({}, { DOCKER_HOST: "tcp://d:2376", DEN_DOCKER_HOST: "unix:///run/d.sock" }).dockerHost).toBe("unix:///run/d.sock");
+    expect(loadServerConfig({}, { DOCKER_CERT_PATH: "/certs" }).dockerCertPath).toBe("");
+    expect(() => loadServerConfig({}, { DEN_DOCKER_HOST: "ssh://me@box" })).toThrow("--docker-host (DEN_DOCKER_HOST): must be unix:///path/to/docker.sock or tcp://host:port");
+  });
+});

@@ -38,7 +38,8 @@ export const serverOptions: ServerOption[] = [
   { key: "provisionerDaemons", flag: "--provisioner-daemons", env: "DEN_PROVISIONER_DAEMONS", kind: "number", default: 3, description: "Number of provisioner daemons run inside the server process." },
   { key: "ptyIdleTimeout", flag: "--pty-idle-timeout", env: "DEN_PTY_IDLE_TIMEOUT", kind: "duration", default: "1h", description: "How long a web terminal session with no client attached is kept before it ends." },
   { key: "agentDir", flag: "--agent-dir", env: "DEN_AGENT_DIR", kind: "string", default: "", defaultNote: "<den package>/dist/agent", description: "Folder of the agent tarballs (den-agent-linux-<arch>.tar.gz, built by `npm run build`) served at /bin/ to workspaces." },
-  { key: "dockerHost", flag: "--docker-host", env: "DOCKER_HOST", kind: "string", default: "", defaultNote: "unix:///var/run/docker.sock", description: "Docker Engine the docker driver uses: unix:///path/to/docker.sock or tcp://host:port (plain TCP; TLS and ssh:// are not supported yet)." },
+  { key: "dockerHost", flag: "--docker-host", env: "DEN_DOCKER_HOST", kind: "string", default: "", defaultNote: "$DOCKER_HOST, else unix:///var/run/docker.sock", description: "Docker Engine the docker driver uses: unix:///path/to/docker.sock or tcp://host:port (ssh:// is not supported yet)." },
+  { key: "dockerCertPath", flag: "--docker-cert-path", env: "DEN_DOCKER_CERT_PATH", kind: "string", default: "", defaultNote: "$DOCKER_CERT_PATH when DOCKER_TLS_VERIFY is set", description: "Folder with ca.pem, cert.pem and key.pem: a tcp:// Docker host is then reached over mutual TLS (as docker --tlsverify). Empty: plain TCP." },
   { key: "dockerAllowedHostPaths", flag: "--docker-allowed-host-paths", env: "DEN_DOCKER_ALLOWED_HOST_PATHS", kind: "string", default: "", description: "Comma-separated host folders that docker templates may bind-mount (a mount source must be one of them or below one). Empty allows no host path." },
   { key: "provisionerPsk", flag: "--provisioner-psk", env: "DEN_PROVISIONER_PSK", kind: "string", default: "", secret: true, description: "Pre-shared key that external provisioner daemons (`den provisioner start`) present. Empty refuses external provisioners." },
 ];
@@ -62,6 +63,7 @@ export const ServerConfig = z.object({
   agentDir: z.string(),
   dockerHost: z.string().refine((v) => v === "" || /^(unix|tcp):\/\/./.test(v), "must be unix:///path/to/docker.sock or tcp://host:port"),
   dockerAllowedHostPaths: z.string(),
+  dockerCertPath: z.string(),
   ptyIdleTimeout: Duration,
 });
 export type ServerConfig = z.infer<typeof ServerConfig>;
@@ -105,6 +107,9 @@ export function loadServerConfig(flags: Partial<Record<keyof ServerConfig, unkno
   }
   if (raw.dataDir === undefined) raw.dataDir = join(env.HOME || homedir(), ".local", "share", "den");
   if (raw.accessUrl === undefined) raw.accessUrl = `http://${raw.httpAddress as string}`;
+  // Docker's own variable, as every Docker client honours it.
+  if (raw.dockerHost === "" && env.DOCKER_HOST) raw.dockerHost = env.DOCKER_HOST;
+  if (raw.dockerCertPath === "" && env.DOCKER_TLS_VERIFY && env.DOCKER_TLS_VERIFY !== "0") raw.dockerCertPath = env.DOCKER_CERT_PATH || join(env.HOME || homedir(), ".docker");
   const parsed = ServerConfig.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;

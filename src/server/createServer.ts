@@ -14,11 +14,13 @@ import type { Clock } from "./clock.js";
 import { parseDuration, type ServerConfig } from "./config.js";
 import type { Database } from "./db/database.js";
 import { buildApp, type HttpObserver } from "./http/app.js";
+import { dashboard } from "./http/dashboard.js";
 import { openApiRoute } from "./http/openapi.js";
 import type { RouteSpec } from "./http/route.js";
 import { PubSub } from "./pubsub/pubsub.js";
 import { provisionerDaemonRoutes } from "./provisioners/provisionerDaemonRoutes.js";
 import { startProvisioners } from "./provisioners/startProvisioners.js";
+import { exampleRoutes } from "./templates/exampleRoute.js";
 import { templateRoutes } from "./templates/templateRoutes.js";
 import { createUserArea } from "./users/createUserArea.js";
 import { createWorkspaceArea } from "./workspaces/createWorkspaceArea.js";
@@ -58,6 +60,7 @@ export async function createServer(deps: ServerDeps): Promise<DenServer> {
   const userArea = createUserArea({ db, clock, config, audit });
   const routes: RouteSpec[] = [...userArea.routes, ...auditRoutes(audit)];
   routes.push(...templateRoutes({ db, pubsub, audit }));
+  routes.push(...exampleRoutes({ db, pubsub, audit }));
   const workspaceArea = createWorkspaceArea({ db, pubsub, audit, log: deps.log.child({ component: "workspaces" }) });
   routes.push(...workspaceArea.routes);
   routes.push(...provisionerDaemonRoutes({ db, source: provisioners.source, psk: config.provisionerPsk }));
@@ -81,6 +84,8 @@ export async function createServer(deps: ServerDeps): Promise<DenServer> {
     buildInfo,
     apiRateLimit: config.apiRateLimit,
     observe: deps.observe,
+    // The web dashboard (site/dist) at `/`, after the API so that /api keeps its own 404s.
+    extend: dashboard(),
   });
   registerAgentDownloads(app, delivery);
   return {

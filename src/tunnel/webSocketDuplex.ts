@@ -68,6 +68,9 @@ export function webSocketDuplex(ws: WebSocket, opts: WebSocketDuplexOptions = {}
       if (opts.halfClose && data.toString() === EOF_FRAME && !readEnded) {
         readEnded = true;
         duplex.push(null);
+        // A push that hit the high-water mark paused the socket, and an ended
+        // stream never reads again: resume so that the close frame is seen.
+        ws.resume();
         closeIfDone();
       }
       return;

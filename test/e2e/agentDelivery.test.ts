@@ -13,12 +13,12 @@ let server: TestServer;
 let baseUrl: string;
 const children: ChildProcess[] = [];
 
-/** A folder of symlinks to the few tools the init script uses, so that PATH holds no node. */
-function toolsWithoutNode(): string {
-  const bin = join(scratch, "bin");
+/** A folder of symlinks to the few tools the init script uses, so that PATH holds no node (and only one downloader). */
+function toolsWithoutNode(downloader: "curl" | "wget" = "curl"): string {
+  const bin = join(scratch, `bin-${downloader}`);
   if (existsSync(bin)) return bin;
   mkdirSync(bin);
-  for (const tool of ["sh", "curl", "tar", "gzip", "mktemp", "mkdir", "rm", "mv", "uname"]) {
+  for (const tool of ["sh", downloader, "tar", "gzip", "mktemp", "mkdir", "rm", "mv", "uname"]) {
     const found = spawnSync("sh", ["-c", `command -v ${tool}`], { encoding: "utf8" }).stdout.trim();
     if (!found) throw new Error(`${tool} not found`);
     symlinkSync(found, join(bin, tool));
@@ -110,11 +110,11 @@ describe.runIf(requirePrerequisite("curl", hasCommand("curl"), "apt-get install 
     });
     children.push(child);
     let stderr = "";
-    // The agent's first log lines prove it runs: it dialed our server and the made-up token was refused.
+    // The agent's first log line proves it runs: it reached our server's agent endpoint (which then refuses the made-up token).
     await new Promise<void>((resolve, reject) => {
       child.stderr!.on("data", (chunk: Buffer) => {
         stderr += chunk.toString();
-        if (stderr.includes("refused the agent token")) resolve();
+        if (stderr.includes("connected to the server")) resolve();
       });
       child.once("exit", (code) => reject(new Error(`the init script exited with ${code}: ${stderr}`)));
     });
@@ -123,4 +123,32 @@ describe.runIf(requirePrerequisite("curl", hasCommand("curl"), "apt-get install 
     expect(unpacked).not.toBe("");
     child.kill("SIGKILL");
   }, 60_000);
+
+  it.runIf(requirePrerequisite("wget", hasCommand("wget"), "apt-get install wget"))("falls back to wget when the image has no curl", async () => {
+    const script = await (await fetch(`${baseUrl}/api/v2/workspaceagents/init-script?os=linux&arch=${process.arch}`)).text();
+    const child = spawn("sh", ["-c", script], {
+      env: { PATH: toolsWithoutNode("wget"), DEN_AGENT_TOKEN: "not-a-real-token", DEN_AGENT_CACHE_DIR: join(scratch, "cache-wget") },
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+    children.push(child);
+    let stderr = "";
+    await new Promise<void>((resolve, reject) => {
+      child.stderr!.on("data", (chunk: Buffer) => {
+        stderr += chunk.toString();
+        if (stderr.includes("connected to the server")) resolve();
+      });
+      child.once("exit", (code) => reject(new Error(`the init script exited with ${code}: ${stderr}`)));
+    });
+    child.kill("SIGKILL");
+  }, 60_000);
+
+  it("says so when the image has neither curl nor wget", async () => {
+    const script = await (await fetch(`${baseUrl}/api/v2/workspaceagents/init-script?os=linux`)).text();
+    const bin = join(scratch, "bin-none");
+    mkdirSync(bin, { recursive: true });
+    for (const tool of ["sh", "mktemp", "mkdir", "rm", "uname"]) symlinkSync(spawnSync("sh", ["-c", `command -v ${tool}`], { encoding: "utf8" }).stdout.trim(), join(bin, tool));
+    const run = spawnSync("sh", ["-c", script], { env: { PATH: bin, DEN_AGENT_TOKEN: "t", DEN_AGENT_CACHE_DIR: join(scratch, "cache-none") }, encoding: "utf8" });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain("neither curl nor wget is installed in this image");
+  });
 });

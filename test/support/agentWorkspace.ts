@@ -1,12 +1,17 @@
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { pino } from "pino";
 import { CliConfig } from "../../src/cli/cliConfig.js";
 import type { Workspace, WorkspaceAgent } from "../../src/sdk/schemas/workspaces.js";
+import { readProcStatSync } from "../../src/drivers/process/procStat.js";
+import { systemClock } from "../../src/server/clock.js";
+import { createServer } from "../../src/server/createServer.js";
 import { createFirstOwner, createTestUser, type TestUser } from "../../src/server/users/testUsers.js";
 import { CliSandbox, startListeningTestServer, type CliRun, type ListeningTestServer } from "./cli.js";
 import { JobWatcher } from "./jobWatcher.js";
 import { createTestTemplate } from "./templates.js";
-import { killRecordedProcesses, WorkspaceTestApi } from "./workspaces.js";
+import type { TestServer } from "./testServer.js";
+import { killRecordedProcesses, pidOf, WorkspaceTestApi } from "./workspaces.js";
 
 /** A home directory kept across stops, a process the agent runs in, and a start script that blocks login. */
 export const AGENT_TEMPLATE = `
@@ -41,9 +46,9 @@ const READY_LIMIT_MS = 60_000;
  */
 export class AgentWorkspaceEnv {
   private constructor(
-    readonly env: ListeningTestServer,
+    public env: ListeningTestServer,
     readonly jobs: JobWatcher,
-    readonly api: WorkspaceTestApi,
+    public api: WorkspaceTestApi,
     readonly owner: TestUser,
     readonly alice: TestUser,
     readonly bob: TestUser,
@@ -75,6 +80,41 @@ export class AgentWorkspaceEnv {
     await killRecordedProcesses(this.env.server);
     await this.jobs.close();
     await this.env.stop();
+  }
+
+  /**
+   * Stops the server (app and background work; agents lose their
+   * connection) and starts a new one on the same port and database, as a
+   * restarted `den server` would be.
+   */
+  async restartServer(): Promise<void> {
+    const old = this.env.server;
+    const port = Number(new URL(this.env.url).port);
+    await old.close();
+    await old.app.close();
+    const next = await createServer({
+      db: old.database.db,
+      pool: old.database.pool,
+      databaseUrl: old.database.url,
+      log: pino({ level: process.env.DEN_TEST_LOG_LEVEL ?? "silent" }),
+      clock: systemClock,
+      config: old.config,
+    });
+    const server: TestServer = {
+      ...next,
+      database: old.database,
+      config: old.config,
+      async stop() {
+        await next.close();
+        await next.app.close();
+        await old.database.close();
+        rmSync(old.config.dataDir, { recursive: true, force: true });
+      },
+    };
+    await next.app.listen({ host: "127.0.0.1", port });
+    next.setAccessUrl(this.env.url);
+    this.env = { server, url: this.env.url, stop: () => server.stop() };
+    this.api = new WorkspaceTestApi(server, this.jobs);
   }
 
   /** `den <args>` as alice (her stored session), with no terminal. */
@@ -109,4 +149,22 @@ export class AgentWorkspaceEnv {
     if (run.code !== 0) throw new Error(`den config-ssh failed: ${run.stderr}`);
     return path;
   }
+}
+
+/** The pid of the agent the process driver started in the workspace's `box` resource: a `den … agent` of the same process group. */
+export function agentPid(ws: Workspace): number {
+  const group = readProcStatSync(pidOf(ws))?.pgid;
+  for (const name of readdirSync("/proc")) {
+    if (!/^\d+$/.test(name)) continue;
+    const pid = Number(name);
+    if (readProcStatSync(pid)?.pgid !== group) continue;
+    let argv: string[];
+    try {
+      argv = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
+    } catch {
+      continue;
+    }
+    if (argv.includes("agent") && argv.some((a) => a.endsWith("den.js"))) return pid;
+  }
+  throw new Error(`no agent process in the process group of workspace ${ws.name}`);
 }

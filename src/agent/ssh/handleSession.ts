@@ -134,6 +134,8 @@ export function handleSession(session: Session, ctx: SessionContext): void {
     // An interactive shell is a login shell, as sshd starts it; a command runs through `shell -c`.
     const args = command === undefined ? ["-l"] : ["-c", command];
     const cwd = await workingDirectory(channel, ctx.directory, account.home, pty !== undefined);
+    // The client may have gone while we looked things up: start nothing then.
+    if (ended) return { resize: () => undefined, signal: () => false, hangUp: () => undefined };
     return startSessionProcess(channel, { file: shell, args, env, cwd, pty }, ctx.log);
   };
 

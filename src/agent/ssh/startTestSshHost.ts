@@ -98,6 +98,8 @@ export async function startTestSshHost(overrides: Partial<SshServeOptions> = {})
     const child = spawn(file, args, { env: clientEnv(opts.env), cwd: opts.cwd ?? local, timeout: RUN_LIMIT_MS, stdio: "pipe" });
     children.add(child);
     child.once("exit", () => children.delete(child));
+    // A program may exit without reading its input (EPIPE); its exit status tells the test what happened.
+    child.stdin?.on("error", () => undefined);
     if (opts.input !== undefined) child.stdin?.end(opts.input);
     return child;
   };

@@ -1,6 +1,5 @@
 import { Option, type Command } from "commander";
-import type { Duplex } from "node:stream";
-import { openAgentRelay } from "../agentConnection.js";
+import { openAgentRelay, type Relay } from "../agentConnection.js";
 import { CommandContext, type CliIo } from "../context.js";
 import { CliError } from "../errors.js";
 import { parseLocalForwardSpec, parseRemoteForwardSpec, type LocalForwardSpec, type RemoteForwardSpec } from "../forwardSpec.js";
@@ -59,9 +58,7 @@ export function sshCommand(program: Command, io: CliIo): void {
       const conn = await connectSsh(await openAgentRelay(client, agent.id, "ssh"), workspace.owner_name, agentSocket);
       const code = await runSshSession(conn, {
         io,
-        username: workspace.owner_name,
         command: command.length === 0 ? undefined : joinCommand(command),
-        forwardAgent: opts.forwardAgent === true,
         localForwards: opts.localForward,
         remoteForwards: opts.remoteForward,
         note: (line) => io.stderr.write(`den: ${line}\n`),
@@ -85,18 +82,17 @@ export function joinCommand(args: string[]): string {
  * Each direction ends on its own; the process is done when the relay has
  * closed (both directions ended, or the server or agent went away).
  */
-async function pipeStdio(io: CliIo, relay: Duplex): Promise<void> {
+async function pipeStdio(io: CliIo, relay: Relay): Promise<void> {
   const stdin = io.stdin as NodeJS.ReadableStream & { destroy?: () => void };
-  stdin.pipe(relay);
-  relay.pipe(io.stdout);
-  const failure = await new Promise<Error | undefined>((resolve) => {
-    relay.once("error", resolve);
-    relay.once("close", () => resolve(undefined));
-  });
-  stdin.unpipe(relay);
+  const { stream } = relay;
+  stdin.pipe(stream);
+  stream.pipe(io.stdout);
+  stream.on("error", () => undefined);
+  const failure = await relay.ended;
+  stdin.unpipe(stream);
   // stdin may still be open (OpenSSH keeps it until we exit): let go of it.
   stdin.destroy?.();
-  if (failure) throw failure instanceof CliError ? failure : new CliError(`the SSH relay failed: ${failure.message}`);
+  if (failure) throw failure;
 }
 
 function collect<T>(parse: (text: string) => T): (text: string, previous: T[]) => T[] {

@@ -40,7 +40,7 @@ export const WorkspaceResource = z.object({
 export type WorkspaceResource = z.infer<typeof WorkspaceResource>;
 
 /** `connecting` until the agent first dials in. */
-export const WorkspaceAgentStatus = z.enum(["connecting", "connected", "disconnected"]);
+export const WorkspaceAgentStatus = z.enum(["connecting", "connected", "disconnected", "timeout"]);
 export type WorkspaceAgentStatus = z.infer<typeof WorkspaceAgentStatus>;
 
 export const WorkspaceAgent = z.object({
@@ -52,6 +52,28 @@ export const WorkspaceAgent = z.object({
   created_at: Timestamp,
   first_connected_at: Timestamp.nullable(),
   last_connected_at: Timestamp.nullable(),
+  /** For start_error and friends: the failing script, its exit code and the tail of its output. */
+  lifecycle_detail: z.string(),
+  /** The agent's working directory in the workspace. */
+  directory: z.string(),
+  /** The template's metadata items with the values the agent last reported. */
+  metadata: z.array(
+    z.object({ key: z.string(), display_name: z.string(), value: z.string(), error: z.string(), collected_at: Timestamp.nullable() }),
+  ),
+  apps: z.array(
+    z.object({
+      slug: z.string(),
+      display_name: z.string(),
+      icon: z.string().optional(),
+      url: z.string().optional(),
+      command: z.string().optional(),
+      external: z.string().optional(),
+      subdomain: z.boolean(),
+      share: z.enum(["owner", "authenticated", "public"]),
+      hidden: z.boolean(),
+      health: z.enum(["disabled", "initializing", "healthy", "unhealthy"]),
+    }),
+  ),
 });
 export type WorkspaceAgent = z.infer<typeof WorkspaceAgent>;
 

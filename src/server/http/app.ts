@@ -11,6 +11,7 @@ import { createErrorHandler, mapError } from "./errorHandler.js";
 import { RateLimiter } from "./rateLimiter.js";
 import type { RouteSpec } from "./route.js";
 import { parseInput } from "./validation.js";
+import { holdEarlyMessages } from "./holdEarlyMessages.js";
 
 export const API_PREFIX = "/api/v2";
 
@@ -47,7 +48,9 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     trustProxy: false,
     return503OnClosing: true,
     forceCloseConnections: "idle",
-    routerOptions: { ignoreTrailingSlash: true },
+    // Long path parameters reach the route's schema, which names the field, rather
+    // than falling through to the dashboard's catch-all as a 404.
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 2048 },
   });
   app.decorateRequest("actor", null);
   app.decorateRequest("startTime", 0n);
@@ -94,6 +97,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
       ...(route.websocket
         ? {
             wsHandler: async (socket, req) => {
+              holdEarlyMessages(socket);
               try {
                 const ctx = await prepare(route, req, true);
                 await route.websocket!(socket, ctx);

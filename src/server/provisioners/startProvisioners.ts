@@ -8,10 +8,13 @@ import type { PubSub } from "../pubsub/pubsub.js";
 import { localAgentCommand } from "./agentLauncher.js";
 import { failStaleJobs } from "./jobQueries.js";
 import { PgJobSource } from "./pgJobSource.js";
+import { listDeletedWorkspaceIds } from "./listDeletedWorkspaceIds.js";
 
 /** A running job with no heartbeat for this long is failed. */
 export const JOB_STALE_AFTER_MS = 30_000;
 const REAPER_INTERVAL_MS = 10_000;
+/** How often labelled Docker objects of deleted workspaces are looked for. */
+const RECONCILE_INTERVAL_MS = 60_000;
 
 export type Provisioners = { source: PgJobSource; stop(): Promise<void> };
 
@@ -26,6 +29,13 @@ export function startProvisioners(deps: { db: Database; pubsub: PubSub; log: Log
   const drivers = createDriverRegistry({
     dataDir: deps.config.dataDir,
     process: { agent: { command: localAgentCommand(), url: deps.agentUrl } },
+    docker: {
+      // Read at each build, so that a changed setting (a test pointing it at a dead socket) takes effect.
+      host: () => deps.config.dockerHost,
+      certPath: deps.config.dockerCertPath,
+      agentUrl: deps.agentUrl,
+      allowedHostPaths: deps.config.dockerAllowedHostPaths.split(",").map((p) => p.trim()).filter((p) => p !== ""),
+    },
   });
   const daemons = Array.from({ length: deps.config.provisionerDaemons }, (_, i) =>
     new ProvisionerDaemon({ id: `${hostname()}-${process.pid}-${i + 1}`, source, drivers, log }),
@@ -38,10 +48,19 @@ export function startProvisioners(deps: { db: Database; pubsub: PubSub; log: Log
   void reap();
   const reaper = setInterval(reap, REAPER_INTERVAL_MS);
   reaper.unref();
+  // A machine without Docker is normal: an unreachable engine is logged at debug only.
+  const reconcile = () =>
+    drivers
+      .reconcile((ids) => listDeletedWorkspaceIds(deps.db, ids))
+      .then((removed) => Object.entries(removed).forEach(([driver, objects]) => objects.length > 0 && log.warn({ driver, objects }, "removed objects of deleted workspaces")))
+      .catch((err: unknown) => log[(err as Error).name === "EngineUnreachableError" ? "debug" : "warn"]({ err }, "cannot reconcile driver objects"));
+  const reconciler = setInterval(reconcile, RECONCILE_INTERVAL_MS);
+  reconciler.unref();
   return {
     source,
     async stop() {
       clearInterval(reaper);
+      clearInterval(reconciler);
       await Promise.all(daemons.map((d) => d.stop()));
     },
   };

@@ -264,13 +264,17 @@ export type AgentRow = {
   first_connected_at: Date | null;
   last_connected_at: Date | null;
   disconnected_at: Date | null;
+  lifecycle_detail: string;
+  spec: Record<string, unknown>;
+  metadata: Record<string, unknown>;
+  app_health: Record<string, string>;
 };
 
 export async function getAgentsOfBuilds(db: Database, buildIds: readonly string[]): Promise<AgentRow[]> {
   if (buildIds.length === 0) return [];
   return db
     .selectFrom("workspace_agents")
-    .select(["id", "build_id", "name", "resource_name", "lifecycle_state", "created_at", "first_connected_at", "last_connected_at", "disconnected_at"])
+    .select(["id", "build_id", "name", "resource_name", "lifecycle_state", "created_at", "first_connected_at", "last_connected_at", "disconnected_at", "lifecycle_detail", "spec", "metadata", "app_health"])
     .where("build_id", "in", [...buildIds])
     .orderBy("name")
     .execute();

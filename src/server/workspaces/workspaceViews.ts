@@ -1,3 +1,4 @@
+import { agentConnectionStatus } from "../agents/agentStatus.js";
 import type { Workspace, WorkspaceAgent, WorkspaceBuild, WorkspaceResource } from "../../sdk/schemas/workspaces.js";
 import type { Database } from "../db/database.js";
 import { toProvisionerJob } from "../provisioners/jobQueries.js";
@@ -62,13 +63,32 @@ function toResources(state: unknown[]): WorkspaceResource[] {
 }
 
 function toAgent(row: AgentRow): WorkspaceAgent {
-  // An agent that never dialed in is still being started; agents come alive in the agent issue.
-  let status: WorkspaceAgent["status"] = "connecting";
-  if (row.first_connected_at) {
-    const gone = row.disconnected_at && (!row.last_connected_at || row.disconnected_at >= row.last_connected_at);
-    status = gone ? "disconnected" : "connected";
-  }
+  const spec = row.spec as {
+    dir?: string;
+    connection_timeout?: number;
+    metadata?: Array<{ key: string; display_name: string }>;
+    apps?: Array<Omit<WorkspaceAgent["apps"][number], "health"> & { healthcheck?: unknown }>;
+  };
+  const status = agentConnectionStatus(row, new Date(), spec.connection_timeout ?? 120);
+  const reported = row.metadata as Record<string, { value?: string; error?: string; collected_at?: string }>;
   return {
+    lifecycle_detail: row.lifecycle_detail,
+    directory: spec.dir ?? "",
+    metadata: (spec.metadata ?? []).map((m) => ({
+      key: m.key,
+      display_name: m.display_name,
+      value: reported[m.key]?.value ?? "",
+      error: reported[m.key]?.error ?? "",
+      collected_at: reported[m.key]?.collected_at ?? null,
+    })),
+    apps: (spec.apps ?? []).map(({ healthcheck, ...app }) => ({
+      ...app,
+      display_name: app.display_name ?? app.slug,
+      subdomain: app.subdomain ?? false,
+      share: app.share ?? "owner",
+      hidden: app.hidden ?? false,
+      health: (row.app_health[app.slug] as WorkspaceAgent["apps"][number]["health"] | undefined) ?? (healthcheck ? "initializing" : "disabled"),
+    })),
     id: row.id,
     name: row.name,
     resource_name: row.resource_name,

@@ -8,6 +8,13 @@ import { initialParameterValues, ParameterForm, validateParameterForm } from "..
 import { ErrorBox, QueryState } from "../../components/QueryState.tsx";
 import { workspaceUrl } from "../../modules/workspaceUrls.ts";
 
+/** A field's message goes once the person edits it; the others stay until the next submit. */
+function withoutKey(errors: Record<string, string>, key: string): Record<string, string> {
+  if (!(key in errors)) return errors;
+  const { [key]: _removed, ...rest } = errors;
+  return rest;
+}
+
 /** Pick a template, fill in its parameters, name the workspace; then go straight to it. */
 export function CreateWorkspacePage() {
   const client = useDenClient();
@@ -79,7 +86,10 @@ export function CreateWorkspacePage() {
                 autoComplete="off"
                 aria-invalid={errors["workspace-name"] ? true : undefined}
                 aria-describedby="workspace-name-help"
-                onChange={(e) => setName(e.target.value)}
+                onChange={(e) => {
+                  setName(e.target.value);
+                  setErrors(withoutKey(errors, "workspace-name"));
+                }}
               />
               <p className="help" id="workspace-name-help">
                 Lower-case letters, digits and inner dashes; it becomes part of the host name <code>den.{name || "<name>"}</code>
@@ -89,7 +99,17 @@ export function CreateWorkspacePage() {
             </div>
             <h2>Parameters</h2>
             <QueryState query={specs} what="parameters">
-              {(data) => <ParameterForm specs={data} values={values} errors={errors} onChange={(n, v) => setValues({ ...values, [n]: v })} />}
+              {(data) => (
+                <ParameterForm
+                  specs={data}
+                  values={values}
+                  errors={errors}
+                  onChange={(n, v) => {
+                    setValues({ ...values, [n]: v });
+                    setErrors(withoutKey(errors, n));
+                  }}
+                />
+              )}
             </QueryState>
             {create.isError ? <ErrorBox error={create.error} /> : null}
             <button type="submit" className="primary" disabled={create.isPending || !specs.data}>

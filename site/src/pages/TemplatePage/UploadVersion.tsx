@@ -6,23 +6,26 @@ import { isJobDone } from "../../../../src/sdk/schemas/provisionerJobs.js";
 import { useDenClient } from "../../api/ClientContext.tsx";
 import { useJobLogs } from "../../api/useJobLogs.ts";
 import { LogView } from "../../components/LogView.tsx";
+import { folderEntries, packTarArchive } from "../../modules/packTarArchive.ts";
 import { ErrorBox } from "../../components/QueryState.tsx";
 
 /**
- * Upload a .tar of the template folder as a new version; once its import
- * succeeds it can be made the active version.
+ * Upload a template folder (packed here) or a .tar of it as a new version;
+ * once its import succeeds it can be made the active version.
  */
 export function UploadVersion({ template }: { template: Template }) {
   const client = useDenClient();
   const queryClient = useQueryClient();
   const [file, setFile] = useState<File | null>(null);
+  const [folder, setFolder] = useState<File[]>([]);
   const [message, setMessage] = useState("");
   const [fileError, setFileError] = useState<string>();
   const upload = useMutation({
-    mutationFn: async (archive: File) => {
-      const uploaded = await client.templates.uploadFile(new Uint8Array(await archive.arrayBuffer()));
+    mutationFn: async (archive: Uint8Array) => {
+      const uploaded = await client.templates.uploadFile(archive);
       return client.templates.createVersion({ file_id: uploaded.id, template_id: template.id, message: message || undefined });
     },
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: ["template-versions", template.id] }),
   });
   const version = useQuery<TemplateVersion>({
     queryKey: ["templateversion", upload.data?.id],
@@ -33,14 +36,32 @@ export function UploadVersion({ template }: { template: Template }) {
   const { logs } = useJobLogs(upload.data ? versionLogsPath(upload.data.id) : undefined);
   const promote = useMutation({
     mutationFn: (id: string) => client.templates.promote(template.id, id),
-    onSuccess: () => queryClient.invalidateQueries({ queryKey: ["template", template.name] }),
+    onSuccess: async () => {
+      await queryClient.invalidateQueries({ queryKey: ["template", template.name] });
+      await queryClient.invalidateQueries({ queryKey: ["template-versions", template.id] });
+    },
   });
   const submit = (e: FormEvent) => {
     e.preventDefault();
-    if (!file) return setFileError("Choose a .tar archive of the template folder.");
-    if (file.size > MAX_TEMPLATE_ARCHIVE_BYTES) return setFileError(`The archive is larger than ${MAX_TEMPLATE_ARCHIVE_BYTES / 1024 / 1024} MiB.`);
-    setFileError(undefined);
-    upload.mutate(file);
+    void (async () => {
+      let archive: Uint8Array;
+      if (folder.length > 0) {
+        const entries = await folderEntries(folder);
+        if (!entries.some((entry) => entry.path === "den.yaml")) return setFileError("The folder has no den.yaml at its top.");
+        try {
+          archive = packTarArchive(entries);
+        } catch (err) {
+          return setFileError((err as Error).message);
+        }
+      } else if (file) {
+        archive = new Uint8Array(await file.arrayBuffer());
+      } else {
+        return setFileError("Choose the template folder or a .tar archive of it.");
+      }
+      if (archive.length > MAX_TEMPLATE_ARCHIVE_BYTES) return setFileError(`The archive is larger than ${MAX_TEMPLATE_ARCHIVE_BYTES / 1024 / 1024} MiB.`);
+      setFileError(undefined);
+      upload.mutate(archive);
+    })();
   };
   const status = version.data?.job.status;
   return (
@@ -49,6 +70,11 @@ export function UploadVersion({ template }: { template: Template }) {
       <div className="field">
         <label htmlFor="version-archive">Template archive (.tar)</label>
         <input id="version-archive" type="file" accept=".tar,application/x-tar" onChange={(e) => setFile(e.target.files?.[0] ?? null)} />
+      </div>
+      <div className="field">
+        <label htmlFor="version-folder">…or the template folder</label>
+        {/* webkitdirectory is not in React's types; every current browser supports it. */}
+        <input id="version-folder" type="file" multiple ref={(el) => el?.setAttribute("webkitdirectory", "")} onChange={(e) => setFolder([...(e.target.files ?? [])])} />
       </div>
       <div className="field">
         <label htmlFor="version-message">Message</label>

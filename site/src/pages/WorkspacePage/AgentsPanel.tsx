@@ -62,13 +62,32 @@ function AgentCard({ ws, agent }: { ws: Workspace; agent: WorkspaceAgent }) {
       <p className="muted">
         {agent.last_connected_at ? `Last connected ${new Date(agent.last_connected_at).toLocaleString()}` : "Never connected yet."}
       </p>
-      {agent.status === "connected" ? (
-        <div className="apps" aria-label="Apps">
+      {agent.lifecycle_detail ? <pre className="log line level-error">{agent.lifecycle_detail}</pre> : null}
+      {agent.metadata.length > 0 ? (
+        <dl className="outputs" aria-label="Metadata">
+          {agent.metadata.map((m) => (
+            <div key={m.key}>
+              <dt>{m.display_name}</dt>
+              <dd title={m.error || undefined}>{m.error ? `error: ${m.error}` : m.value || "…"}</dd>
+            </div>
+          ))}
+        </dl>
+      ) : null}
+      <div className="apps" aria-label="Apps">
+        {agent.status === "connected" ? (
           <Link className="button" to={terminalUrl(ws.owner_name, ws.name, agent.name)}>
             Terminal
           </Link>
-        </div>
-      ) : null}
+        ) : null}
+        {agent.apps
+          .filter((app) => !app.hidden)
+          .map((app) => (
+            // Apps open through the server once app proxying lands; until then they are listed with their health.
+            <span key={app.slug} className="button" aria-disabled="true" title={`health: ${app.health}`}>
+              {app.display_name} <span className="tag">{app.health}</span>
+            </span>
+          ))}
+      </div>
       <details>
         <summary>Script logs</summary>
         <QueryState query={logs} what="script logs" isEmpty={(list) => list.length === 0} empty="No script output yet.">
