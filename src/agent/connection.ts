@@ -135,8 +135,13 @@ export class AgentConnection {
         ws.ping();
       }, this.opts.pingIntervalMs ?? 15_000);
     });
-    ws.on("close", (code: number) => {
+    ws.on("close", (code: number, reason: Buffer) => {
       clearInterval(pingTimer);
+      // The server accepts the upgrade, checks the token, and closes with 4000 + the HTTP status.
+      if (code >= 4000 && code < 5000 && refusedStatus === undefined) {
+        refusedStatus = code - 4000;
+        lastError = new Error(`the server closed the connection: ${reason.toString() || `status ${refusedStatus}`}`);
+      }
       if (this.socket) {
         this.pastRx += this.socket.bytesRead;
         this.pastTx += this.socket.bytesWritten;

@@ -2,6 +2,7 @@ import type { Logger } from "pino";
 import type { IncomingStream } from "../tunnel/serveTunnel.js";
 import { TunnelPaths } from "../tunnel/tunnelSettings.js";
 import { forwardTcp } from "./forward/forwardTcp.js";
+import { forwardUdp } from "./forward/forwardUdp.js";
 import type { LoginGate } from "./LoginGate.js";
 import { listListeningPorts } from "./ports/listListeningPorts.js";
 import type { PtySessions } from "./pty/PtySessions.js";
@@ -56,6 +57,8 @@ export function createStreamRouter(deps: StreamRouterDeps): (incoming: IncomingS
         });
       case TunnelPaths.tcp:
         return forwardTcp(incoming, () => stats.open("port-forward"));
+      case TunnelPaths.udp:
+        return forwardUdp(incoming, () => stats.open("port-forward"));
       case TunnelPaths.listeningPorts: {
         const ports = await listListeningPorts();
         if (!incoming.stream.destroyed) incoming.accept().end(JSON.stringify(ports));

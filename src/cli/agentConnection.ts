@@ -13,7 +13,7 @@ export type AgentTargetRef = { workspace: string; agent?: string };
 export type AgentTarget = { workspace: Workspace; agent: WorkspaceAgent };
 
 /** The relays the server offers for an agent (see src/server/agents/agentRoutes.ts). */
-export type RelayKind = "ssh" | "tcp";
+export type RelayKind = "ssh" | "tcp" | "udp";
 
 /**
  * Splits `owner/ws.agent`. Workspace and user names are DNS labels (no dots),

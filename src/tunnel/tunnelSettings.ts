@@ -24,6 +24,8 @@ export const TunnelPaths = {
   ssh: "/ssh",
   pty: "/pty",
   tcp: "/tcp",
+  /** UDP datagrams to a port, framed by datagramFraming.ts. */
+  udp: "/udp",
   listeningPorts: "/listening-ports",
   http: "/http",
 } as const;

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
+import { createSocket as createUdpSocket } from "node:dgram";
 import { connect, createServer, type AddressInfo, type Server } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AgentWorkspaceEnv } from "../support/agentWorkspace.js";
@@ -49,7 +50,7 @@ async function startForward(args: string[]): Promise<Forward> {
   let stdout = "";
   let stderr = "";
   child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
-  const forwards = args.filter((a) => a === "--tcp").length;
+  const forwards = args.filter((a) => a === "--tcp" || a === "--udp").length;
   await new Promise<void>((resolve, reject) => {
     child.stdout.on("data", (c: Buffer) => {
       stdout += c.toString();
@@ -143,9 +144,46 @@ describe("den port-forward", () => {
     }
   });
 
-  it("refuses --udp and a missing --tcp in one line", async () => {
-    expect(await t.den(["port-forward", "pf", "--udp", "53:53"])).toMatchObject({ code: 1, stderr: "den: --udp is not supported yet\n" });
-    expect(await t.den(["port-forward", "pf"])).toMatchObject({ code: 1, stderr: "den: nothing to forward: give at least one --tcp [BIND:]LOCAL:REMOTE\n" });
+  it("forwards UDP datagrams both ways, each local peer on a flow of its own", async () => {
+    // A UDP echo server "inside the workspace" that answers with the sender's port, to show flows stay apart.
+    const echo = createUdpSocket("udp4");
+    echo.on("message", (msg, peer) => echo.send(Buffer.concat([msg, Buffer.from(` via ${peer.port}`)]), peer.port, peer.address));
+    await new Promise<void>((resolve) => echo.bind(0, "127.0.0.1", resolve));
+    const remote = echo.address().port;
+    const local = await freePort();
+    const fwd = await startForward(["pf", "--udp", `${local}:${remote}`]);
+    const clients = [createUdpSocket("udp4"), createUdpSocket("udp4")];
+    try {
+      const answers = await Promise.all(
+        clients.map(async (client, i) => {
+          await new Promise<void>((resolve) => client.bind(0, "127.0.0.1", resolve));
+          const got: string[] = [];
+          client.on("message", (msg) => got.push(msg.toString()));
+          // UDP may drop: send until three answers came back (bounded).
+          for (let n = 0; got.length < 3 && n < 200; n++) {
+            client.send(`hello ${i}`, local, "127.0.0.1");
+            await new Promise((r) => setTimeout(r, 25));
+          }
+          return got;
+        }),
+      );
+      for (const [i, got] of answers.entries()) {
+        expect(got.length).toBeGreaterThanOrEqual(3);
+        expect(got[0]).toMatch(new RegExp(`^hello ${i} via \\d+$`));
+        // One flow per client: every answer to a client came through the same agent-side socket.
+        expect(new Set(got.map((g) => g.split(" via ")[1])).size).toBe(1);
+      }
+      expect(answers[0]![0]!.split(" via ")[1]).not.toBe(answers[1]![0]!.split(" via ")[1]);
+    } finally {
+      for (const c of clients) c.close();
+      echo.close();
+      fwd.child.kill("SIGINT");
+    }
+  });
+
+  it("refuses a missing or malformed forward in one line", async () => {
+    expect(await t.den(["port-forward", "pf"])).toMatchObject({ code: 1, stderr: "den: nothing to forward: give at least one --tcp or --udp [BIND:]LOCAL:REMOTE\n" });
     expect(await t.den(["port-forward", "pf", "--tcp", "80"])).toMatchObject({ code: 1 });
+    expect(await t.den(["port-forward", "pf", "--udp", "x:53"])).toMatchObject({ code: 1 });
   });
 });

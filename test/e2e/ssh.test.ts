@@ -285,7 +285,7 @@ describe("den ssh", () => {
   });
 
   it("answers one line for an unknown workspace, agent or bad flag", async () => {
-    for (const args of [["ssh", "nope"], ["ssh", "dev.other"], ["ssh", "dev", "-L", "80"], ["port-forward", "dev", "--udp", "53:53"]]) {
+    for (const args of [["ssh", "nope"], ["ssh", "dev.other"], ["ssh", "dev", "-L", "80"], ["port-forward", "dev", "--udp", "x:53"]]) {
       const res = await t.den(args);
       expect(res.code, args.join(" ")).toBe(1);
       expect(res.stderr.trim().split("\n"), res.stderr).toHaveLength(1);

@@ -1,15 +1,17 @@
 import type { Command } from "commander";
+import type { Socket as UdpSocket } from "node:dgram";
 import { createServer, type Server, type Socket } from "node:net";
 import type { DenClient } from "../../sdk/client/DenClient.js";
 import { openAgentRelay, type Relay } from "../agentConnection.js";
 import { CommandContext, type CliIo } from "../context.js";
 import { CliError } from "../errors.js";
 import { parsePortForwardSpec, type PortForwardSpec } from "../forwardSpec.js";
+import { listenUdp } from "../forwardUdp.js";
 import { parseDuration } from "../parseDuration.js";
 import { waitForAgent } from "../waitForAgent.js";
 import { SSH_TARGET_ARGUMENT } from "./ssh.js";
 
-type PortForwardOptions = { tcp: PortForwardSpec[]; udp: string[]; waitTimeout: string };
+type PortForwardOptions = { tcp: PortForwardSpec[]; udp: PortForwardSpec[]; waitTimeout: string };
 
 export function portForwardCommand(program: Command, io: CliIo): void {
   program
@@ -21,12 +23,11 @@ export function portForwardCommand(program: Command, io: CliIo): void {
     )
     .argument("<workspace>", SSH_TARGET_ARGUMENT)
     .option("--tcp <spec>", "[BIND:]LOCAL:REMOTE, e.g. 8080:80 (BIND defaults to 127.0.0.1; repeatable)", (text: string, prev: PortForwardSpec[]) => [...prev, parsePortForwardSpec("--tcp", text)], [])
-    .option("--udp <spec>", "UDP forwarding (not supported yet)", (text: string, prev: string[]) => [...prev, text], [])
+    .option("--udp <spec>", "[BIND:]LOCAL:REMOTE for UDP; each local peer gets its own flow (repeatable)", (text: string, prev: PortForwardSpec[]) => [...prev, parsePortForwardSpec("--udp", text)], [])
     .option("--wait-timeout <duration>", "how long to wait for the agent to connect", "5m")
     .addHelpText("after", "\nExamples:\n  $ den port-forward dev --tcp 8080:8080\n  $ den port-forward dev --tcp 0.0.0.0:3000:3000 --tcp 5432:5432")
     .action(async (target: string, opts: PortForwardOptions, cmd: Command) => {
-      if (opts.udp.length > 0) throw new CliError("--udp is not supported yet");
-      if (opts.tcp.length === 0) throw new CliError("nothing to forward: give at least one --tcp [BIND:]LOCAL:REMOTE");
+      if (opts.tcp.length === 0 && opts.udp.length === 0) throw new CliError("nothing to forward: give at least one --tcp or --udp [BIND:]LOCAL:REMOTE");
       const ctx = CommandContext.from(cmd, io);
       const client = ctx.client();
       let timeoutMs: number;
@@ -37,11 +38,15 @@ export function portForwardCommand(program: Command, io: CliIo): void {
       }
       const { workspace, agent } = await waitForAgent(client, target, { wait: false, timeoutMs, progress: io.stderr });
       const note = (line: string) => io.stderr.write(`den: ${line}\n`);
-      const servers: Server[] = [];
+      const servers: Array<Server | UdpSocket> = [];
       try {
         for (const spec of opts.tcp) {
           servers.push(await listen(spec, (socket) => forwardConnection(client, agent.id, spec, socket, note)));
           ctx.print(`Forwarding ${formatAddress(spec.bind, spec.localPort)} -> port ${spec.remotePort} in ${workspace.owner_name}/${workspace.name}\n`);
+        }
+        for (const spec of opts.udp) {
+          servers.push(await listenUdp(client, agent.id, spec, note));
+          ctx.print(`Forwarding udp ${formatAddress(spec.bind, spec.localPort)} -> udp port ${spec.remotePort} in ${workspace.owner_name}/${workspace.name}\n`);
         }
       } catch (err) {
         for (const server of servers) server.close();

@@ -93,6 +93,7 @@ export function agentRoutes(deps: Deps): RouteSpec[] {
     }),
     relayRoute("ssh", "SSH to the agent (raw SSH bytes over a WebSocket)", undefined, () => TunnelPaths.ssh),
     relayRoute("tcp", "A TCP connection to a port inside the workspace", TcpQuery, (q) => `${TunnelPaths.tcp}?port=${q.port}`),
+    relayRoute("udp", "A UDP flow to a port inside the workspace (datagrams framed as in src/tunnel/datagramFraming.ts)", TcpQuery, (q) => `${TunnelPaths.udp}?port=${q.port}`),
     defineRoute({
       method: "GET",
       url: "/workspaceagents/:id/pty",
@@ -114,7 +115,7 @@ export function agentRoutes(deps: Deps): RouteSpec[] {
     }),
   ];
 
-  function relayRoute<Q>(kind: "ssh" | "tcp", summary: string, query: z.ZodType<Q> | undefined, path: (q: Q) => string): RouteSpec {
+  function relayRoute<Q>(kind: "ssh" | "tcp" | "udp", summary: string, query: z.ZodType<Q> | undefined, path: (q: Q) => string): RouteSpec {
     return defineRoute({
       method: "GET",
       url: `/workspaceagents/:id/${kind}`,
@@ -129,7 +130,7 @@ export function agentRoutes(deps: Deps): RouteSpec[] {
       websocket: async (socket, { params, query: q, actor, req }) => {
         const { agent, tunnel } = await connectable(actor, params.id);
         const stream = await openOrExplain(tunnel, path(q as Q));
-        const logId = await logStart(deps.db, actor!, agent, kind === "ssh" ? "ssh" : "port-forward", req, kind === "tcp" ? `port ${(q as { port: number }).port}` : "");
+        const logId = await logStart(deps.db, actor!, agent, kind === "ssh" ? "ssh" : "port-forward", req, kind === "ssh" ? "" : `${kind} port ${(q as { port: number }).port}`);
         relayBytes(socket, stream, (bytesIn, bytesOut) => void endConnectionLog(deps.db, logId, bytesIn, bytesOut).catch(() => undefined));
       },
     });
