@@ -7,6 +7,7 @@ import { AgentConnections } from "./agents/agentConnections.js";
 import { agentDeliveryRoutes, defaultAgentDir, registerAgentDownloads } from "./agents/agentDeliveryRoutes.js";
 import { agentRoutes } from "./agents/agentRoutes.js";
 import { auditRoutes } from "./audit/auditRoutes.js";
+import { deploymentRoutes } from "./deployment/deploymentRoutes.js";
 import { AuditService } from "./audit/auditService.js";
 import { createAuthenticator } from "./auth/authenticate.js";
 import { readBuildInfo } from "./buildInfo.js";
@@ -75,6 +76,7 @@ export async function createServer(deps: ServerDeps): Promise<DenServer> {
   const delivery = { agentDir: config.agentDir || defaultAgentDir(), accessUrl: () => accessUrl };
   routes.push(...agentDeliveryRoutes(delivery));
   const buildInfo = readBuildInfo();
+  routes.push(...deploymentRoutes({ db, inProcessDaemons: config.provisionerDaemons, version: buildInfo.version }));
   routes.push(openApiRoute(routes, buildInfo.version));
   const app = await buildApp({
     log: deps.log,

@@ -41,6 +41,8 @@ function run(file: string, args: string[], input = "", env: Record<string, strin
   let stderr = "";
   child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
   child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
+  // A program that exits without reading its input (ssh … true) closes the pipe: not an error here.
+  child.stdin.on("error", () => undefined);
   child.stdin.end(input);
   return new Promise((resolve, reject) => {
     child.on("error", reject);

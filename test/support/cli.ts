@@ -51,6 +51,8 @@ function collect(child: ChildProcessWithoutNullStreams, input: string): Promise<
   let stderr = "";
   child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
   child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+  // A command that exits before reading its input closes the pipe: not an error here.
+  child.stdin.on("error", () => undefined);
   child.stdin.end(input);
   return new Promise((resolve, reject) => {
     child.on("error", reject);

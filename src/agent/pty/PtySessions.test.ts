@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { mkdtempSync, rmSync } from "node:fs";
 import type { ClientHttp2Stream } from "node:http2";
 import { tmpdir } from "node:os";
@@ -68,10 +69,16 @@ async function openPty(server: AgentTestServer, id: string, query = "") {
   };
 }
 
+/** Running, and not a zombie waiting to be reaped. */
 function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
+  } catch {
+    return false;
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
   } catch {
     return false;
   }

@@ -1,3 +1,4 @@
+import type { DeploymentHealth } from "../schemas/deployment.js";
 import type { BuildInfo } from "../schemas/users.js";
 import { HttpClient, type HttpClientOptions } from "./http.js";
 import { TemplatesApi } from "./templates.js";
@@ -36,5 +37,10 @@ export class DenClient {
   /** The server's version; needs no login. */
   buildInfo(): Promise<BuildInfo> {
     return this.http.request<BuildInfo>("GET", "/buildinfo");
+  }
+
+  /** Database, provisioners and agents at a glance (owners). */
+  deploymentHealth(): Promise<DeploymentHealth> {
+    return this.http.request<DeploymentHealth>("GET", "/deployment/health");
   }
 }

@@ -19,6 +19,8 @@ export type ResourceType =
   /** Session tokens and API tokens; `ownerId` is the user they act for. */
   | "api_key"
   | "audit_log"
+  /** The deployment's health and configuration; site-wide. */
+  | "deployment"
   | "organization"
   /** Templates and their versions; site-wide (no ownerId). */
   | "template"
@@ -70,6 +72,7 @@ export const POLICY: readonly Grant[] = [
   { role: "owner", action: "read", resource: "api_key", scope: "any" },
   { role: "owner", action: "delete", resource: "api_key", scope: "any" },
   { role: "owner", action: "read", resource: "audit_log", scope: "any" },
+  { role: "owner", action: "read", resource: "deployment", scope: "any" },
 
   // A user admin manages accounts but can neither make nor touch an owner.
   { role: "user-admin", action: "create", resource: "user", scope: "any" },
@@ -170,6 +173,7 @@ function resourceNoun(type: ResourceType): string {
     role: "Role",
     api_key: "API key",
     audit_log: "Audit log",
+    deployment: "Deployment",
     organization: "Organization",
     template: "Template",
     file: "File",
