@@ -198,7 +198,10 @@ describe.runIf(requirePrerequisite("chromium", existsSync(CHROMIUM), "apt-get in
     await page.getByText("New token (shown once)").waitFor();
     await shot("13-account");
     await page.goto(`${url}/deployment`);
-    await page.getByText("healthy", { exact: true }).waitFor();
+    // The server answers /healthz, and the deployment health shows the database and the daemons.
+    await page.getByText("/healthz answered").waitFor();
+    await page.getByText("Database", { exact: true }).waitFor();
+    await page.getByText(/in this server; \d+ active in the last 10 minutes/).waitFor();
     await shot("14-deployment");
     await page.setViewportSize({ width: 400, height: 800 });
     await page.goto(`${url}/workspaces`);
