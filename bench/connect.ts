@@ -10,9 +10,9 @@ import { connect, createServer, type AddressInfo, type Server } from "node:net";
 import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { create as createTar } from "tar";
 import { WebSocket } from "ws";
 import { startDenServer, type DenServerProcess } from "../test/support/startDenServer.js";
+import { call, percentile, pushTemplate, sleep, timed, type Api } from "./benchApi.js";
 
 const root = join(import.meta.dirname, "..");
 const DEN = join(root, "bin", "den");
@@ -38,21 +38,9 @@ agents:
     dir: "\${{ resources.home.path }}"
 `;
 
-type Api = { url: string; token: string };
 type Ws = { id: string; status: string; agents: Array<{ id: string; status: string; lifecycle_state: string }>; latest_build: { resources: Array<{ name: string; outputs: Record<string, unknown> }> } };
 
-async function call<T>(api: Api, method: string, path: string, body?: unknown, raw?: Buffer): Promise<T> {
-  const res = await fetch(`${api.url}/api/v2${path}`, {
-    method,
-    headers: { "Den-Session-Token": api.token, ...(raw ? { "content-type": "application/x-tar" } : body ? { "content-type": "application/json" } : {}) },
-    body: raw ? new Uint8Array(raw) : body ? JSON.stringify(body) : undefined,
-  });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text}`);
-  return (text ? JSON.parse(text) : undefined) as T;
-}
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** The sshd baseline needs the server package; install it only when it is missing. */
 function preflight(): void {
@@ -110,16 +98,6 @@ function run(file: string, args: string[]): Promise<number> {
   });
 }
 
-async function timed(fn: () => Promise<unknown>): Promise<number> {
-  const t = performance.now();
-  await fn();
-  return performance.now() - t;
-}
-
-function pct(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
 
 /** A server that swallows what it gets and says how many bytes when the sender ends. */
 async function sink(): Promise<Server> {
@@ -228,15 +206,8 @@ async function main(): Promise<void> {
     writeFileSync(join(configDir, "url"), server.url + "\n");
     writeFileSync(join(configDir, "session"), session_token + "\n");
 
-    mkdirSync(join(dir, "tpl"));
-    writeFileSync(join(dir, "tpl", "den.yaml"), TEMPLATE);
-    const chunks: Buffer[] = [];
-    for await (const c of createTar({ cwd: join(dir, "tpl"), portable: true }, ["den.yaml"])) chunks.push(c as Buffer);
-    const file = await call<{ id: string }>(api, "POST", "/files", undefined, Buffer.concat(chunks));
-    const version = await call<{ id: string; job: { status: string } }>(api, "POST", "/organizations/default/templateversions", { file_id: file.id });
-    while ((await call<{ job: { status: string } }>(api, "GET", `/templateversions/${version.id}`)).job.status !== "succeeded") await sleep(20);
-    const template = await call<{ id: string }>(api, "POST", "/organizations/default/templates", { name: "bench-connect", version_id: version.id });
-    let ws = await call<Ws>(api, "POST", "/users/me/workspaces", { name: "ws", template_id: template.id });
+    const templateId = await pushTemplate(api, "bench-connect", TEMPLATE, dir);
+    let ws = await call<Ws>(api, "POST", "/users/me/workspaces", { name: "ws", template_id: templateId });
     while (!((ws = await call<Ws>(api, "GET", `/workspaces/${ws.id}`)).agents[0]?.lifecycle_state === "ready")) await sleep(50);
     const agent = ws.agents[0]!;
     const wsId = ws.id;
@@ -267,7 +238,7 @@ async function main(): Promise<void> {
       viaDen.push(await timed(() => ssh("den.ws", "true")));
       viaSshd.push(await timed(() => ssh("baseline", "true")));
     }
-    print(`ssh den.ws true: p50 ${pct(viaDen, 50).toFixed(0)} ms, p95 ${pct(viaDen, 95).toFixed(0)} ms | local sshd: p50 ${pct(viaSshd, 50).toFixed(0)} ms, p95 ${pct(viaSshd, 95).toFixed(0)} ms | ratio p50 ${(pct(viaDen, 50) / pct(viaSshd, 50)).toFixed(2)}x (target <= 1.2x)`);
+    print(`ssh den.ws true: p50 ${percentile(viaDen, 50).toFixed(0)} ms, p95 ${percentile(viaDen, 95).toFixed(0)} ms | local sshd: p50 ${percentile(viaSshd, 50).toFixed(0)} ms, p95 ${percentile(viaSshd, 95).toFixed(0)} ms | ratio p50 ${(percentile(viaDen, 50) / percentile(viaSshd, 50)).toFixed(2)}x (target <= 1.2x)`);
 
     // 2. port-forward throughput vs a direct loopback copy.
     const target = await sink();
@@ -294,7 +265,7 @@ async function main(): Promise<void> {
 
     // 4. PTY keystroke echo through the server's PTY WebSocket.
     const echo = await ptyEcho(api, agent.id, 300);
-    print(`PTY keystroke echo (300 keys): p50 ${pct(echo, 50).toFixed(2)} ms, p99 ${pct(echo, 99).toFixed(2)} ms (target p99 < 10 ms)`);
+    print(`PTY keystroke echo (300 keys): p50 ${percentile(echo, 50).toFixed(2)} ms, p99 ${percentile(echo, 99).toFixed(2)} ms (target p99 < 10 ms)`);
 
     // 5. agent RSS idle and with 10 SSH sessions open.
     const sessions = Array.from({ length: 10 }, () => spawn("ssh", ["-F", sshConfig, "den.ws", "echo up; sleep 600"], { stdio: ["ignore", "pipe", "inherit"] }));

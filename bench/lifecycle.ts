@@ -3,11 +3,11 @@
 // (the baseline, measured in the same run). Prints figures; asserts nothing.
 import { spawn } from "node:child_process";
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { create as createTar } from "tar";
 import { startDenServer, type DenServerProcess } from "../test/support/startDenServer.js";
+import { call, percentile, pushTemplate, sleep, timed, type Api } from "./benchApi.js";
 
 const root = join(import.meta.dirname, "..");
 const SEQUENTIAL = 20;
@@ -31,37 +31,6 @@ const WITH_AGENT = `${BUILD_ONLY.replace("name: bench", "name: bench-agent")}age
     dir: "\${{ resources.home.path }}"
 `;
 
-type Api = { url: string; token: string };
-
-async function call<T>(api: Api, method: string, path: string, body?: unknown, raw?: Buffer): Promise<T> {
-  const res = await fetch(`${api.url}/api/v2${path}`, {
-    method,
-    headers: { "Den-Session-Token": api.token, ...(raw ? { "content-type": "application/x-tar" } : body ? { "content-type": "application/json" } : {}) },
-    body: raw ? new Uint8Array(raw) : body ? JSON.stringify(body) : undefined,
-  });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text}`);
-  return (text ? JSON.parse(text) : undefined) as T;
-}
-
-async function pushTemplate(api: Api, name: string, yaml: string, dir: string): Promise<string> {
-  const folder = join(dir, name);
-  mkdirSync(folder, { recursive: true });
-  writeFileSync(join(folder, "den.yaml"), yaml);
-  const chunks: Buffer[] = [];
-  for await (const c of createTar({ cwd: folder, portable: true }, ["den.yaml"])) chunks.push(c as Buffer);
-  const file = await call<{ id: string }>(api, "POST", "/files", undefined, Buffer.concat(chunks));
-  const version = await call<{ id: string }>(api, "POST", "/organizations/default/templateversions", { file_id: file.id });
-  for (;;) {
-    const v = await call<{ job: { status: string; error: string | null } }>(api, "GET", `/templateversions/${version.id}`);
-    if (v.job.status === "succeeded") break;
-    if (v.job.status === "failed") throw new Error(`template import failed: ${v.job.error}`);
-    await sleep(20);
-  }
-  const template = await call<{ id: string }>(api, "POST", "/organizations/default/templates", { name, version_id: version.id });
-  return template.id;
-}
-
 type Ws = { id: string; status: string; agents?: Array<{ lifecycle_state: string; status: string }> };
 
 async function waitFor(api: Api, id: string, done: (ws: Ws) => boolean): Promise<Ws> {
@@ -73,14 +42,6 @@ async function waitFor(api: Api, id: string, done: (ws: Ws) => boolean): Promise
   }
 }
 
-async function timed<T>(run: () => Promise<T>): Promise<number> {
-  const t = performance.now();
-  await run();
-  return performance.now() - t;
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]!;
 const ms = (x: number) => `${x.toFixed(0)} ms`;
 
 async function spawnBaseline(): Promise<number[]> {
@@ -155,12 +116,12 @@ async function main(): Promise<void> {
     const concurrentSeconds = (performance.now() - concurrentStart) / 1000;
 
     const baseline = await spawnBaseline();
-    print(`create -> running, process driver, ${SEQUENTIAL} sequential: p50 ${ms(pct(createTimes, 50))}  p95 ${ms(pct(createTimes, 95))}`);
-    print(`stop -> stopped p50 ${ms(pct(stopTimes, 50))}   start -> running p50 ${ms(pct(startTimes, 50))}  (10 workspaces)`);
-    print(agentError ? `create -> agent ready: not measured (${agentError})` : `create -> agent ready, ${agentTimes.length} workspaces: p50 ${ms(pct(agentTimes, 50))}  (target <= 1000 ms)`);
+    print(`create -> running, process driver, ${SEQUENTIAL} sequential: p50 ${ms(percentile(createTimes, 50))}  p95 ${ms(percentile(createTimes, 95))}`);
+    print(`stop -> stopped p50 ${ms(percentile(stopTimes, 50))}   start -> running p50 ${ms(percentile(startTimes, 50))}  (10 workspaces)`);
+    print(agentError ? `create -> agent ready: not measured (${agentError})` : `create -> agent ready, ${agentTimes.length} workspaces: p50 ${ms(percentile(agentTimes, 50))}  (target <= 1000 ms)`);
     print(`${CONCURRENT} concurrent creates -> all running: ${concurrentSeconds.toFixed(2)} s, ${(CONCURRENT / concurrentSeconds).toFixed(1)} builds/s`);
-    print(`baseline: spawn of the same process, p50 ${pct(baseline, 50).toFixed(2)} ms`);
-    print(`ratio create->running p50 / spawn p50: ${(pct(createTimes, 50) / pct(baseline, 50)).toFixed(0)}x`);
+    print(`baseline: spawn of the same process, p50 ${percentile(baseline, 50).toFixed(2)} ms`);
+    print(`ratio create->running p50 / spawn p50: ${(percentile(createTimes, 50) / percentile(baseline, 50)).toFixed(0)}x`);
 
     // Leave nothing running: delete every workspace through the provisioner.
     const all = await call<{ workspaces: Ws[] }>(api, "GET", "/workspaces?limit=500");

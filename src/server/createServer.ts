@@ -50,8 +50,6 @@ export type DenServer = {
 /** Wires the services and the HTTP app; listens on nothing. */
 export async function createServer(deps: ServerDeps): Promise<DenServer> {
   const { db, clock, config } = deps;
-  const sessionDurationMs = parseDuration(config.sessionDuration);
-  void sessionDurationMs;
   const pubsub = new PubSub(deps.databaseUrl, deps.pool, deps.log.child({ component: "pubsub" }));
   await pubsub.start();
   // The URL agents dial: --access-url, or where we listen once we know (port 0).
