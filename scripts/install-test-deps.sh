@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Installs the system programs the test suites run against (real OpenSSH, rsync,
-# Chromium, a Docker engine) on Debian 12, and starts dockerd when it is not
-# running. Safe to run again: it installs only what is missing, so a second run
+# Installs the system programs the test suites run against (real OpenSSH client
+# and server, rsync, Chromium, a Docker engine) on Debian 12, and starts dockerd
+# when it is not running. Safe to run again: it installs only what is missing, so a second run
 # takes well under a second. Runs as root with no terminal (CI); a developer
 # who is not root gets the apt-get line to run instead.
 set -euo pipefail
@@ -10,6 +10,7 @@ export DEBIAN_FRONTEND=noninteractive
 # package  command that proves it is there
 wanted=(
   "openssh-client ssh"
+  "openssh-server /usr/sbin/sshd"
   "rsync rsync"
   "chromium chromium"
   "docker.io dockerd"

@@ -41,6 +41,9 @@ export type ResourceState = {
 
 export type BuildLogLevel = "debug" | "info" | "warn" | "error";
 
+/** A file of the template folder, as it was pushed: its bytes and its mode (0o755 for a script). */
+export type TemplateFile = { data: Uint8Array; mode: number };
+
 export type BuildContext = {
   workspace: { id: string; name: string; ownerId: string; ownerName: string; ownerEmail: string };
   buildId: string;
@@ -53,6 +56,13 @@ export type BuildContext = {
    * exists, before waiting on it, so that a crash never orphans it.
    */
   recordState(state: ResourceState): Promise<void>;
+  /**
+   * The files of the template version being built (path relative to the
+   * template folder → file), read from its archive on the first call. For
+   * drivers that build from them (a docker image's Dockerfile); treat them
+   * as read-only. Absent where there is no template (a driver's own tests).
+   */
+  templateFiles?: () => Promise<ReadonlyMap<string, TemplateFile>>;
 };
 
 /** A problem in a resource's settings; `path` is within the settings, e.g. "command.0" ("" for the settings as a whole). */
@@ -63,8 +73,9 @@ export type DriverKind = {
   /**
    * Checks raw settings at template import. Values may still be `${{ … }}`
    * expression strings, which are accepted wherever a value may come from an expression.
+   * `files` are the paths of the template's files, for settings that name one.
    */
-  validate(settings: Record<string, unknown>): FieldIssue[];
+  validate(settings: Record<string, unknown>, files?: ReadonlySet<string>): FieldIssue[];
 };
 
 export interface Driver {
@@ -76,6 +87,8 @@ export interface Driver {
   exists(state: ResourceState): Promise<boolean>;
   /** Destroys the recorded object. Idempotent: an object that is already gone is success. */
   destroy(ctx: BuildContext, state: ResourceState): Promise<void>;
+  /** Releases what the driver keeps between calls (kept connections to a Docker engine); it may be used again after. */
+  close?(): void;
 }
 
 /** Thrown by a driver that stopped because ctx.signal aborted (the build was canceled). */

@@ -14,6 +14,8 @@ export type DriverRegistry = {
    * given ids were. Answers what it removed, per driver.
    */
   reconcile(deletedWorkspaces: (ids: string[]) => Promise<ReadonlySet<string>>): Promise<Record<string, string[]>>;
+  /** Closes what drivers keep open between builds (for an ssh:// Docker host, its ssh processes). */
+  close(): void;
 };
 
 export type DriverRegistryOptions = {
@@ -41,11 +43,16 @@ export function createDriverRegistry(opts: DriverRegistryOptions): DriverRegistr
     list() {
       return [...drivers];
     },
+    close() {
+      for (const driver of drivers) driver.close?.();
+    },
     async reconcile(deletedWorkspaces) {
       const host = opts.docker?.host;
-      const engine = new DockerEngine((typeof host === "function" ? host() : host) || undefined, opts.docker?.certPath);
-      const removed = await reconcileDockerObjects(engine, deletedWorkspaces);
-      return { docker: [...removed.removedContainers.map((n) => `container ${n}`), ...removed.removedVolumes.map((n) => `volume ${n}`)] };
+      const engine = new DockerEngine((typeof host === "function" ? host() : host) || undefined, { certPath: opts.docker?.certPath, sshConfig: opts.docker?.sshConfig });
+      const removed = await reconcileDockerObjects(engine, deletedWorkspaces).finally(() => engine.close());
+      return {
+        docker: [...removed.removedContainers.map((n) => `container ${n}`), ...removed.removedVolumes.map((n) => `volume ${n}`), ...removed.removedNetworks.map((n) => `network ${n}`)],
+      };
     },
   };
 }

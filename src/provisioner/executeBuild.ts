@@ -1,4 +1,4 @@
-import type { BuildContext, ResourceState } from "../drivers/driver.js";
+import type { BuildContext, ResourceState, TemplateFile } from "../drivers/driver.js";
 import type { DriverRegistry } from "../drivers/registry.js";
 import type { JobLogger } from "./jobLogger.js";
 import type { AgentCredential, BuildJob, JobSource } from "./jobSource.js";
@@ -6,6 +6,7 @@ import { evaluateValue, type ExpressionScope } from "./template/expressions.js";
 import type { TemplateSpec } from "./template/parseTemplate.js";
 import { resourceOrder } from "./template/resourceGraph.js";
 import { typedParameterValues } from "./template/parameterValues.js";
+import { readTemplateFiles } from "./templateArchive.js";
 
 export type BuildOutcome = { ok: true; state: ResourceState[] } | { ok: false; error: string; state: ResourceState[] };
 
@@ -23,6 +24,9 @@ type Deps = { drivers: DriverRegistry; logger: JobLogger; signal: AbortSignal; s
 export async function executeBuild(job: BuildJob, deps: Deps): Promise<BuildOutcome> {
   const template = job.spec as TemplateSpec;
   const state = new StateBook(job.state, (s) => deps.source.recordState(job.id, s));
+  // Fetched and unpacked only when a driver asks, once per build.
+  let files: Promise<ReadonlyMap<string, TemplateFile>> | undefined;
+  const templateFiles = () => (files ??= deps.source.templateArchive(job.id).then((archive) => readTemplateFiles(archive)));
   const ctx = (): BuildContext => ({
     workspace: job.workspace,
     buildId: job.buildId,
@@ -30,6 +34,7 @@ export async function executeBuild(job: BuildJob, deps: Deps): Promise<BuildOutc
     log: (level, text) => deps.logger.log(level, text),
     signal: deps.signal,
     recordState: (s) => state.put(s),
+    templateFiles,
   });
   try {
     const order = resourceOrder(template);

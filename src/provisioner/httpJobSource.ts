@@ -54,6 +54,11 @@ export class HttpJobSource implements JobSource {
     return body.agents;
   }
 
+  async templateArchive(jobId: string): Promise<Uint8Array> {
+    const body = (await (await this.post(`/${jobId}/archive`, {}, this.claimOf(jobId))).json()) as { archive: string };
+    return Buffer.from(body.archive, "base64");
+  }
+
   async completeImport(jobId: string, result: ImportResult): Promise<void> {
     await this.post(`/${jobId}/complete-import`, result, this.claimOf(jobId));
     this.claims.delete(jobId);

@@ -31,7 +31,7 @@ export async function importTemplate(job: ImportJob, deps: { drivers: DriverRegi
   const parsed = parseTemplate(files, {
     defaultLifetime: (driver, kind) => deps.drivers.list().find((d) => d.name === driver)?.kinds[kind]?.defaultLifetime,
   });
-  const errors: TemplateError[] = parsed.ok ? checkDrivers(parsed.template, deps.drivers) : parsed.errors;
+  const errors: TemplateError[] = parsed.ok ? checkDrivers(parsed.template, deps.drivers, new Set(archive.keys())) : parsed.errors;
   if (errors.length > 0) {
     for (const e of errors) logger.log("error", formatTemplateError(e));
     return { ok: false, error: `${errors.length} error(s) in the template; the first: ${formatTemplateError(errors[0]!)}` };
@@ -42,8 +42,8 @@ export async function importTemplate(job: ImportJob, deps: { drivers: DriverRegi
   return { ok: true, value: { spec: template, readme } };
 }
 
-/** Unknown drivers and kinds, and each driver's check of its settings. */
-export function checkDrivers(template: TemplateSpec, drivers: DriverRegistry): TemplateError[] {
+/** Unknown drivers and kinds, and each driver's check of its settings (which may name the template's files). */
+export function checkDrivers(template: TemplateSpec, drivers: DriverRegistry, files?: ReadonlySet<string>): TemplateError[] {
   const errors: TemplateError[] = [];
   for (const [name, resource] of Object.entries(template.resources)) {
     const at = (path: Array<string | number>) => positionOf(template, ["resources", name, ...path]);
@@ -57,7 +57,7 @@ export function checkDrivers(template: TemplateSpec, drivers: DriverRegistry): T
       errors.push({ ...at(["kind"]), message: `resources.${name}.kind: the ${driver.name} driver has no kind "${resource.kind}"; its kinds: ${Object.keys(driver.kinds).join(", ")}` });
       continue;
     }
-    for (const issue of kind.validate(resource.settings)) {
+    for (const issue of kind.validate(resource.settings, files)) {
       const path = issue.path === "" ? [] : issue.path.split(".").map((p) => (/^\d+$/.test(p) ? Number(p) : p));
       errors.push({ ...at(path), message: `resources.${name}${issue.path ? "." + issue.path : ""}: ${issue.message}` });
     }

@@ -57,6 +57,8 @@ export interface JobSource {
   recordState(jobId: string, state: ResourceState[]): Promise<void>;
   /** Creates this build's agent rows with fresh tokens. */
   registerAgents(jobId: string, agents: AgentRegistration[]): Promise<AgentCredential[]>;
+  /** The template archive of a build job's template version (tar, optionally gzipped), for drivers that build from its files. */
+  templateArchive(jobId: string): Promise<Uint8Array>;
   completeImport(jobId: string, result: ImportResult): Promise<void>;
   completeBuild(jobId: string, state: ResourceState[]): Promise<void>;
   /** Ends the job as failed, or as canceled when `canceled` is set. */

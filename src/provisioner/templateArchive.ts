@@ -1,4 +1,5 @@
 import { Parser, type ReadEntry } from "tar";
+import type { TemplateFile } from "../drivers/driver.js";
 
 export type ArchiveLimits = { maxFiles: number; maxBytes: number };
 export const DEFAULT_ARCHIVE_LIMITS: ArchiveLimits = { maxFiles: 2000, maxBytes: 32 * 1024 * 1024 };
@@ -13,9 +14,15 @@ export class ArchiveError extends Error {
  * path → bytes. Directories and links are skipped; absolute paths, `..`
  * components and archives over the limits are refused.
  */
-export function readTemplateArchive(data: Uint8Array, limits: ArchiveLimits = DEFAULT_ARCHIVE_LIMITS): Promise<Map<string, Buffer>> {
+export async function readTemplateArchive(data: Uint8Array, limits: ArchiveLimits = DEFAULT_ARCHIVE_LIMITS): Promise<Map<string, Buffer>> {
+  const files = await readTemplateFiles(data, limits);
+  return new Map([...files].map(([path, file]) => [path, file.data]));
+}
+
+/** Like readTemplateArchive, with each file's mode (a script copied into an image must stay executable). */
+export function readTemplateFiles(data: Uint8Array, limits: ArchiveLimits = DEFAULT_ARCHIVE_LIMITS): Promise<Map<string, TemplateFile & { data: Buffer }>> {
   return new Promise((resolve, reject) => {
-    const files = new Map<string, Buffer>();
+    const files = new Map<string, TemplateFile & { data: Buffer }>();
     let total = 0;
     let failed = false;
     const fail = (message: string) => {
@@ -47,7 +54,7 @@ export function readTemplateArchive(data: Uint8Array, limits: ArchiveLimits = DE
           if (total > limits.maxBytes) fail(`archive unpacks to more than ${limits.maxBytes} bytes`);
           else chunks.push(c);
         });
-        entry.on("end", () => files.set(path, Buffer.concat(chunks)));
+        entry.on("end", () => files.set(path, { data: Buffer.concat(chunks), mode: (entry.mode ?? 0o644) & 0o7777 }));
       },
     });
     parser.on("warn", (_code: string, message: string | Error) => fail(`malformed tar archive: ${typeof message === "string" ? message : message.message}`));

@@ -146,6 +146,28 @@ describe("Docker settings", () => {
     expect(loadServerConfig({}, { DOCKER_HOST: "tcp://d:2376", DOCKER_TLS_VERIFY: "1", DOCKER_CERT_PATH: "/certs" })).toMatchObject({ dockerHost: "tcp://d:2376", dockerCertPath: "/certs" });
     expect(loadServerConfig({}, { DOCKER_HOST: "tcp://d:2376", DEN_DOCKER_HOST: "unix:///run/d.sock" }).dockerHost).toBe("unix:///run/d.sock");
     expect(loadServerConfig({}, { DOCKER_CERT_PATH: "/certs" }).dockerCertPath).toBe("");
-    expect(() => loadServerConfig({}, { DEN_DOCKER_HOST: "ssh://me@box" })).toThrow("--docker-host (DEN_DOCKER_HOST): must be unix:///path/to/docker.sock or tcp://host:port");
+    expect(loadServerConfig({}, { DEN_DOCKER_HOST: "ssh://me@box:2222", DEN_DOCKER_SSH_CONFIG: "/etc/den/ssh_config" })).toMatchObject({ dockerHost: "ssh://me@box:2222", dockerSshConfig: "/etc/den/ssh_config" });
+    expect(() => loadServerConfig({}, { DEN_DOCKER_HOST: "npipe:////./pipe/docker" })).toThrow("--docker-host (DEN_DOCKER_HOST): DOCKER_HOST \"npipe:////./pipe/docker\": must be unix:///path/to/docker.sock, tcp://host:port or ssh://[user@]host[:port]");
+    expect(() => loadServerConfig({}, { DEN_DOCKER_HOST: "ssh://me:secret@box" })).toThrow("a password in the URL is not supported");
+  });
+});
+
+describe("app options", () => {
+  it("takes a wildcard host pattern, with or without a port, or nothing", () => {
+    expect(loadServerConfig({}, {}).wildcardAccessUrl).toBe("");
+    expect(loadServerConfig({ wildcardAccessUrl: "*.den.localhost:3000" }, {}).wildcardAccessUrl).toBe("*.den.localhost:3000");
+    expect(loadServerConfig({}, { DEN_WILDCARD_ACCESS_URL: "*.apps.example.com" }).wildcardAccessUrl).toBe("*.apps.example.com");
+  });
+
+  it.each(["den.localhost", "http://*.den.localhost", "*.den.localhost/apps", "*", "*.", "a.*.example.com"])("refuses the wildcard %j, naming the option", (value) => {
+    expect(() => loadServerConfig({ wildcardAccessUrl: value }, {})).toThrow(/^--wildcard-access-url \(DEN_WILDCARD_ACCESS_URL\): must be a host pattern/);
+  });
+
+  it("reads the path app flags as booleans", () => {
+    expect(loadServerConfig({}, { DEN_DISABLE_PATH_APPS: "true", DEN_DANGEROUS_ALLOW_PATH_APP_SHARING: "1" })).toMatchObject({
+      disablePathApps: true,
+      dangerousAllowPathAppSharing: true,
+      dangerousAllowPathAppSiteOwnerAccess: false,
+    });
   });
 });

@@ -12,7 +12,7 @@ import { createDriverRegistry } from "../../src/drivers/registry.js";
 import { listDeletedWorkspaceIds } from "../../src/server/provisioners/listDeletedWorkspaceIds.js";
 import { createFirstOwner, createTestUser, type TestUser } from "../../src/server/users/testUsers.js";
 import { buildAgentTarball } from "../support/agentTarball.js";
-import { buildTestImage, canBuildTestImage, docker, dockerInspect, dockerIsRunning, removeDockerObjectsOf } from "../support/dockerTest.js";
+import { buildTestImage, canBuildTestImage, docker, dockerInspect, dockerIsRunning, outputOf, removeDockerObjectsOf, waitForAgentReady as waitForDockerAgent } from "../support/dockerTest.js";
 import { JobWatcher } from "../support/jobWatcher.js";
 import { requirePrerequisite } from "../support/prerequisites.js";
 import { createTestTemplate, pushTemplateVersion } from "../support/templates.js";
@@ -20,7 +20,6 @@ import { createTestServer, type TestServer } from "../support/testServer.js";
 import { WorkspaceTestApi } from "../support/workspaces.js";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
-const AGENT_READY_MS = 90_000;
 
 let server: TestServer;
 let jobs: JobWatcher;
@@ -34,33 +33,9 @@ const workspaceIds: string[] = [];
 
 type InspectedContainer = { Config: { Labels: Record<string, string> }; HostConfig: { NanoCpus: number; Memory: number; NetworkMode: string; Init: boolean } };
 
-function container(ws: Workspace): string {
-  const name = ws.latest_build.resources.find((r) => r.name === "dev")?.outputs.name;
-  if (typeof name !== "string") throw new Error(`workspace ${ws.name} has no container (status ${ws.status}): ${ws.latest_build.job.error ?? ""}`);
-  return name;
-}
-
-function volume(ws: Workspace): string {
-  const name = ws.latest_build.resources.find((r) => r.name === "home")?.outputs.name;
-  if (typeof name !== "string") throw new Error(`workspace ${ws.name} has no home volume`);
-  return name;
-}
-
-/** No event tells the test that the agent's lifecycle changed; poll the API with a deadline. */
-async function waitForAgentReady(token: string, id: string): Promise<Workspace> {
-  const deadline = Date.now() + AGENT_READY_MS;
-  for (;;) {
-    const ws = await api.get(token, id);
-    const agent = ws.agents[0];
-    if (agent?.lifecycle_state === "ready") return ws;
-    if (agent && ["start_error", "start_timeout"].includes(agent.lifecycle_state)) throw new Error(`agent ${agent.lifecycle_state}`);
-    if (Date.now() > deadline) {
-      const logs = ws.status === "running" ? docker("logs", "--tail", "30", container(ws)) : "";
-      throw new Error(`the agent is ${agent?.status}/${agent?.lifecycle_state} after ${AGENT_READY_MS} ms; container output:\n${logs}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
+const container = (ws: Workspace) => outputOf(ws, "dev");
+const volume = (ws: Workspace) => outputOf(ws, "home");
+const waitForAgentReady = (token: string, id: string) => waitForDockerAgent(api, token, id);
 
 /** Runs `command` in the workspace through the server's SSH relay (WebSocket → agent tunnel → the agent's SSH server). */
 async function sshExec(token: string, ws: Workspace, command: string, pty = false): Promise<{ code: number; output: string }> {
@@ -199,7 +174,7 @@ resources:
     expect(err).toContain("cpus");
     expect(err).toContain("mounts.0");
     expect(err).toContain('unknown setting "size"');
-    expect(err).toContain("building an image from a Dockerfile is not supported yet");
+    expect(err).toContain('resources.img.dockerfile: unknown setting "dockerfile"; a docker image takes name, build');
   });
 
   it("fails the build clearly for a missing image and leaves no container behind", async () => {
@@ -222,21 +197,26 @@ resources:
     const suffix = randomUUID().slice(0, 8);
     const labels = ["--label", "den.managed=true", "--label", `den.workspace_id=${gone}`, "--label", "den.resource=dev"];
     docker("volume", "create", ...labels, `den-orphan-${suffix}`);
+    docker("network", "create", ...labels, `den-orphan-${suffix}`);
     docker("create", "--init", ...labels, "--name", `den-orphan-${suffix}`, image, "sleep", "infinity");
     docker("create", "--init", "--name", `not-den-${suffix}`, image, "sleep", "infinity");
     docker("volume", "create", "--label", "den.managed=true", "--label", `den.workspace_id=${unknown}`, `den-other-${suffix}`);
+    docker("network", "create", "--label", "den.managed=true", "--label", `den.workspace_id=${unknown}`, `den-other-${suffix}`);
     docker("volume", "create", `not-den-${suffix}`);
     try {
       const registry = createDriverRegistry({ dataDir: "/nonexistent/den", docker: { host: server.config.dockerHost } });
       const removed = await registry.reconcile((ids) => listDeletedWorkspaceIds(server.database.db, ids));
-      expect(removed.docker).toEqual(expect.arrayContaining([`container den-orphan-${suffix}`, `volume den-orphan-${suffix}`]));
+      expect(removed.docker).toEqual(expect.arrayContaining([`container den-orphan-${suffix}`, `volume den-orphan-${suffix}`, `network den-orphan-${suffix}`]));
       expect(dockerInspect("container", `den-orphan-${suffix}`)).toBeUndefined();
       expect(dockerInspect("volume", `den-orphan-${suffix}`)).toBeUndefined();
+      expect(dockerInspect("network", `den-orphan-${suffix}`)).toBeUndefined();
       expect(dockerInspect("container", `not-den-${suffix}`)).toBeDefined();
       expect(dockerInspect("volume", `not-den-${suffix}`)).toBeDefined();
       expect(dockerInspect("volume", `den-other-${suffix}`)).toBeDefined();
+      expect(dockerInspect("network", `den-other-${suffix}`)).toBeDefined();
     } finally {
       docker("volume", "rm", "-f", `den-other-${suffix}`);
+      docker("network", "rm", `den-other-${suffix}`);
       docker("rm", "-f", `not-den-${suffix}`);
       docker("volume", "rm", "-f", `not-den-${suffix}`);
     }

@@ -6,26 +6,12 @@ import { join } from "node:path";
 import { createServer as createTlsServer } from "node:tls";
 import { connect, createServer, type AddressInfo, type Server, type Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { BuildContext, ResourceState } from "../../src/drivers/driver.js";
+import type { ResourceState } from "../../src/drivers/driver.js";
 import { createDockerDriver } from "../../src/drivers/docker/dockerDriver.js";
-import { buildTestImage, canBuildTestImage, docker, dockerIsRunning, removeDockerObjectsOf } from "../support/dockerTest.js";
+import { buildTestImage, canBuildTestImage, docker, dockerIsRunning, driverBuildContext, removeDockerObjectsOf } from "../support/dockerTest.js";
 import { requirePrerequisite } from "../support/prerequisites.js";
 
-/** The driver alone against the real engine: a build context that keeps what the driver records. */
-function buildContext(workspaceId: string, transition: BuildContext["transition"] = "start"): BuildContext & { recorded: ResourceState[]; lines: string[] } {
-  const recorded: ResourceState[] = [];
-  const lines: string[] = [];
-  return {
-    workspace: { id: workspaceId, name: "errs", ownerId: randomUUID(), ownerName: "tester", ownerEmail: "t@example.com" },
-    buildId: randomUUID(),
-    transition,
-    log: (_level, text) => lines.push(text),
-    signal: new AbortController().signal,
-    recordState: async (s) => void recorded.push(s),
-    recorded,
-    lines,
-  };
-}
+const buildContext = driverBuildContext;
 
 const haveDocker = requirePrerequisite("docker engine and debootstrap", dockerIsRunning() && canBuildTestImage(), "run scripts/install-test-deps.sh to install them and start dockerd");
 
@@ -126,7 +112,9 @@ describe.runIf(haveDocker)(`docker driver errors${haveDocker ? "" : " (skipped: 
     await expect(dead.create(buildContext(workspaceId), { name: "scratch", kind: "volume", lifetime: "persistent", settings: {} })).rejects.toThrow(
       "cannot reach the Docker engine at tcp://127.0.0.1:1: connection refused",
     );
-    await expect(async () => createDockerDriver({ host: "ssh://me@host" }).exists({ name: "x", driver: "docker", kind: "volume", lifetime: "persistent", outputs: {}, data: { name: "x" } })).rejects.toThrow("only unix:// and tcp://");
+    await expect(async () => createDockerDriver({ host: "npipe:////./pipe/docker_engine" }).exists({ name: "x", driver: "docker", kind: "volume", lifetime: "persistent", outputs: {}, data: { name: "x" } })).rejects.toThrow(
+      "must be unix:///path/to/docker.sock, tcp://host:port or ssh://[user@]host[:port]",
+    );
   });
 
   it("talks to a tcp:// engine over mutual TLS with a cert path, as docker --tlsverify", async () => {

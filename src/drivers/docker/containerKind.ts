@@ -2,7 +2,7 @@ import { isAbsolute, relative, resolve } from "node:path";
 import { DriverAbortError, type AgentLaunch, type BuildContext, type ResourceRequest, type ResourceState } from "../driver.js";
 import { EngineError, engineMessage, EngineTimeoutError, type DockerEngine } from "./DockerEngine.js";
 import { denLabels, dockerName, ownerOf } from "./dockerLabels.js";
-import { checkContainerSettings, describeIssues, type ContainerSettings } from "./dockerSettings.js";
+import { checkContainerSettings, describeIssues, joinsNetwork, type ContainerSettings } from "./dockerSettings.js";
 import { ensureImage } from "./ensureImage.js";
 import { agentEntrypoint } from "./agentEntrypoint.js";
 
@@ -30,6 +30,7 @@ export async function createContainer(engine: DockerEngine, ctx: BuildContext, r
   const info = (await engine.call(`resource ${req.name}: ask the Docker engine about the host`, "GET", "/info")).body as EngineInfo;
   checkLimits(req.name, settings, info);
   await checkMounts(engine, req.name, settings, opts.allowedHostPaths);
+  await checkNetworks(engine, req.name, settings);
   await ensureImage(engine, ctx, req.name, settings.image);
   if (ctx.signal.aborted) throw new DriverAbortError(`creating container ${req.name} was canceled`, { cause: ctx.signal.reason });
   const name = settings.name ?? dockerName("den", ctx.workspace.ownerName, ctx.workspace.name, req.name);
@@ -56,6 +57,8 @@ export async function createContainer(engine: DockerEngine, ctx: BuildContext, r
       ...(settings.cpus !== undefined ? { NanoCpus: Math.round(settings.cpus * 1e9) } : {}),
       ...(settings.memoryBytes !== undefined ? { Memory: settings.memoryBytes } : {}),
     },
+    // On a user-defined network the other containers of the workspace reach this one by its resource name too.
+    ...(joinsNetwork(settings.networkMode) ? { NetworkingConfig: { EndpointsConfig: { [settings.networkMode]: { Aliases: [req.name] } } } } : {}),
   };
   const created = await engine.request("POST", "/containers/create", { query: { name }, body });
   if (created.status === 409) throw new Error(`resource ${req.name}: name: a container named ${name} appeared meanwhile (${engineMessage(created)}); run the build again`);
@@ -64,6 +67,11 @@ export async function createContainer(engine: DockerEngine, ctx: BuildContext, r
   const state: ResourceState = { name: req.name, driver: "docker", kind: "container", lifetime: req.lifetime, outputs: { id, name }, data: { id, name, graceSeconds: settings.graceSeconds } };
   try {
     await ctx.recordState(state);
+    // Engine API 1.41 takes one network at create; the others are joined before the start.
+    for (const [i, network] of settings.networks.entries()) {
+      const joined = await engine.request("POST", `/networks/${encodeURIComponent(network)}/connect`, { body: { Container: id, EndpointConfig: { Aliases: [req.name] } } });
+      if (joined.status !== 200) throw new Error(`resource ${req.name}: networks.${i}: cannot connect ${name} to the network ${network}: ${engineMessage(joined)}`);
+    }
     const started = await engine.request("POST", `/containers/${id}/start`);
     if (started.status !== 204 && started.status !== 304) throw new Error(`resource ${req.name}: start container ${name}: ${explainStartError(engineMessage(started))}`);
     // The usual failures (no curl in the image, a wrong command) end the container at once: say so here, with its output.
@@ -132,6 +140,16 @@ async function checkMounts(engine: DockerEngine, resource: string, s: ContainerS
       if (res.status === 404) throw new Error(`resource ${resource}: mounts.${i}.volume: there is no Docker volume named ${m.source}; declare a docker volume resource and mount \${{ resources.<name>.name }}`);
       if (res.status !== 200) throw new Error(`resource ${resource}: mounts.${i}.volume: cannot inspect volume ${m.source}: ${engineMessage(res)}`);
     }
+  }
+}
+
+/** The networks a container joins must exist: the engine's own error would not say which setting names them. */
+async function checkNetworks(engine: DockerEngine, resource: string, s: ContainerSettings): Promise<void> {
+  const named = [...(joinsNetwork(s.networkMode) ? [{ path: "network_mode", network: s.networkMode }] : []), ...s.networks.map((network, i) => ({ path: `networks.${i}`, network }))];
+  for (const { path, network } of named) {
+    const res = await engine.request("GET", `/networks/${encodeURIComponent(network)}`);
+    if (res.status === 404) throw new Error(`resource ${resource}: ${path}: there is no Docker network named ${network}; declare a docker network resource and use \${{ resources.<name>.name }}`);
+    if (res.status !== 200) throw new Error(`resource ${resource}: ${path}: cannot inspect network ${network}: ${engineMessage(res)}`);
   }
 }
 

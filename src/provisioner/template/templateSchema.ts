@@ -16,7 +16,7 @@ const EXPRESSION = "${{";
 /** Identifiers the agent and URLs rely on may not be computed by an expression. */
 const noExpression = (value: string) => !value.includes(EXPRESSION);
 
-const Label = NameLabel.meta({ description: "A DNS label: lower-case letters, digits and inner dashes, at most 32 characters." });
+const Label = NameLabel.meta({ description: "A DNS label: lower-case letters, digits and inner dashes (never two in a row: '--' separates the parts of app hostnames), at most 32 characters." });
 
 const Icon = z.string().max(1024).meta({ description: "A URL or server path of an icon, e.g. /icon/terminal.svg." });
 

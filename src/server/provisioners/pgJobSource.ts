@@ -102,6 +102,17 @@ export class PgJobSource implements JobSource {
     };
   }
 
+  async templateArchive(jobId: string): Promise<Uint8Array> {
+    const row = await this.db
+      .selectFrom("workspace_builds as b")
+      .innerJoin("template_versions as v", "v.id", "b.template_version_id")
+      .innerJoin("files as f", "f.id", "v.file_id")
+      .select("f.data")
+      .where("b.job_id", "=", jobId)
+      .executeTakeFirstOrThrow();
+    return row.data;
+  }
+
   async heartbeat(jobId: string): Promise<{ canceled: boolean }> {
     const row = await this.db
       .updateTable("provisioner_jobs")

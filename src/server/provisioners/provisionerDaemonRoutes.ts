@@ -64,6 +64,7 @@ export function provisionerDaemonRoutes(deps: { db: Database; source: PgJobSourc
       },
     }),
     jobRoute("heartbeat", z.object({}).strict(), async (id) => deps.source.heartbeat(id)),
+    jobRoute("archive", z.object({}).strict(), async (id) => ({ archive: Buffer.from(await deps.source.templateArchive(id)).toString("base64") })),
     jobRoute("logs", AppendLogsRequest, async (id, b) => deps.source.appendLogs(id, b.logs)),
     jobRoute("state", RecordStateRequest, async (id, b) => deps.source.recordState(id, b.state)),
     jobRoute("agents", RegisterAgentsRequest, async (id, b) => ({ agents: await deps.source.registerAgents(id, b.agents) })),

@@ -33,6 +33,7 @@ export function startProvisioners(deps: { db: Database; pubsub: PubSub; log: Log
       // Read at each build, so that a changed setting (a test pointing it at a dead socket) takes effect.
       host: () => deps.config.dockerHost,
       certPath: deps.config.dockerCertPath,
+      sshConfig: deps.config.dockerSshConfig,
       agentUrl: deps.agentUrl,
       allowedHostPaths: deps.config.dockerAllowedHostPaths.split(",").map((p) => p.trim()).filter((p) => p !== ""),
     },
@@ -62,6 +63,7 @@ export function startProvisioners(deps: { db: Database; pubsub: PubSub; log: Log
       clearInterval(reaper);
       clearInterval(reconciler);
       await Promise.all(daemons.map((d) => d.stop()));
+      drivers.close();
     },
   };
 }
