@@ -34,6 +34,8 @@ export class AgentTestServer {
   readonly logs: AgentLogEntry[] = [];
   readonly metadata: MetadataResult[] = [];
   readonly stats: AgentStats[] = [];
+  /** The `apps` of each appHealth report, oldest first. */
+  readonly appHealth: Array<z.infer<typeof AppHealthBatch>["apps"]> = [];
   /** Reports that did not match the protocol's schemas; a test expects none. */
   readonly protocolErrors: string[] = [];
   connections = 0;
@@ -153,7 +155,7 @@ export class AgentTestServer {
     else if (method === "logs") this.logs.push(...check(AgentLogsBatch).logs);
     else if (method === "metadata") this.metadata.push(...check(MetadataBatch).results);
     else if (method === "stats") this.stats.push(check(AgentStats));
-    else if (method === "appHealth") check(AppHealthBatch);
+    else if (method === "appHealth") this.appHealth.push(check(AppHealthBatch).apps);
     else {
       this.protocolErrors.push(`unknown method ${method}`);
       throw new Error(`unknown method ${method}`);

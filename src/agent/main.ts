@@ -4,6 +4,7 @@ import { RpcChannel } from "../tunnel/rpcChannel.js";
 import type { IncomingStream } from "../tunnel/serveTunnel.js";
 import type { AgentConfig } from "./agentConfig.js";
 import { createAgentBinDir } from "./agentBinDir.js";
+import { AppHealthMonitor } from "./apps/AppHealthMonitor.js";
 import type { Backoff } from "./backoff.js";
 import { AgentConnection } from "./connection.js";
 import { LoginGate } from "./LoginGate.js";
@@ -64,6 +65,8 @@ export function startAgent(opts: AgentOptions): RunningAgent {
     log,
   );
   const metadata = new MetadataCollector({ outbox, log, context: () => context.scripts() });
+  // Each report holds every app, so only the newest queued one matters.
+  const appHealth = new AppHealthMonitor({ log, report: (apps) => outbox.pushLatest("appHealth", { apps }) });
   const ptys = new PtySessions({ log, stats, context: () => context.pty() });
   let stopping: Promise<void> | undefined;
 
@@ -74,6 +77,7 @@ export function startAgent(opts: AgentOptions): RunningAgent {
     log.info({ agent: manifest.agent_name, workspace: manifest.workspace_name, first }, "manifest received");
     if (stopping) return;
     metadata.setSpecs(manifest.metadata);
+    appHealth.setApps(manifest.apps);
     cron.setScripts(manifest.scripts);
     if (first) void scripts.runStart(manifest.scripts);
   };
@@ -119,6 +123,7 @@ export function startAgent(opts: AgentOptions): RunningAgent {
   const close = () => {
     clearInterval(statsTimer);
     metadata.stop();
+    appHealth.stop();
     cron.stop();
     scripts.cancel();
     ptys.closeAll();
@@ -130,6 +135,7 @@ export function startAgent(opts: AgentOptions): RunningAgent {
     stopping ??= (async () => {
       clearInterval(statsTimer);
       metadata.stop();
+      appHealth.stop();
       cron.stop();
       const manifest = context.manifest;
       if (manifest) {

@@ -10,6 +10,10 @@ const valid = testManifest("/home/alice", {
     { name: "c", run_on: "cron", cron: "* * * * *", script: "true", blocks_login: false, timeout: 0 },
   ],
   metadata: [{ key: "k", display_name: "K", script: "echo", interval: 5, timeout: 2 }],
+  apps: [
+    { slug: "web", display_name: "Web", icon: "/icon/web.svg", url: "http://127.0.0.1:8080/", subdomain: true, share: "public", healthcheck: { url: "http://127.0.0.1:8080/healthz", interval: 5, threshold: 3 }, hidden: false, order: -1 },
+    { slug: "shell", command: "bash", subdomain: false, share: "owner", hidden: true },
+  ],
 });
 
 /** Manifests as a server of another version might send them, each with one thing wrong. */
@@ -22,13 +26,18 @@ const invalid: Array<[string, unknown, RegExp]> = [
   ["negative timeout", { ...valid, scripts: [{ name: "x", run_on: "start", script: "", timeout: -1 }] }, /^scripts\[0\]\.timeout: /],
   ["blocks_login a string", { ...valid, scripts: [{ name: "x", run_on: "start", script: "", blocks_login: "yes" }] }, /blocks_login: must be true or false/],
   ["interval 0", { ...valid, metadata: [{ key: "k", display_name: "K", script: "", interval: 0 }] }, /^metadata\[0\]\.interval: /],
+  ["an app without slug", { ...valid, apps: [{ url: "http://localhost/" }] }, /^apps\[0\]\.slug: must be a string/],
+  ["an unknown share level", { ...valid, apps: [{ slug: "a", share: "everyone" }] }, /^apps\[0\]\.share: must be owner, authenticated or public/],
+  ["a health check interval of 0", { ...valid, apps: [{ slug: "a", healthcheck: { url: "http://localhost/", interval: 0, threshold: 1 } }] }, /^apps\[0\]\.healthcheck\.interval: /],
+  ["a health check without url", { ...valid, apps: [{ slug: "a", healthcheck: { interval: 1, threshold: 1 } }] }, /^apps\[0\]\.healthcheck\.url: must be a string/],
+  ["a fractional order", { ...valid, apps: [{ slug: "a", order: 0.5 }] }, /^apps\[0\]\.order: must be a whole number$/],
   ["fractional idle timeout", { ...valid, pty_idle_timeout: 1.5 }, /^pty_idle_timeout: /],
 ];
 
 describe("parseManifest", () => {
   it("accepts what the protocol's schema accepts, with the same defaults", () => {
     expect(parseManifest(valid)).toEqual(AgentManifest.parse(valid));
-    const sparse = { ...valid, scripts: [{ name: "x", run_on: "stop", script: "true" }], metadata: [{ key: "k", display_name: "K", script: "", interval: 1 }] };
+    const sparse = { ...valid, scripts: [{ name: "x", run_on: "stop", script: "true" }], metadata: [{ key: "k", display_name: "K", script: "", interval: 1 }], apps: [{ slug: "a", url: "http://localhost/" }] };
     expect(parseManifest(sparse)).toEqual(AgentManifest.parse(sparse));
   });
 

@@ -1,4 +1,4 @@
-import type { AgentManifest, AgentMetadataSpec, AgentScript } from "../sdk/schemas/agentProtocol.js";
+import type { AgentAppSpec, AgentManifest, AgentMetadataSpec, AgentScript } from "../sdk/schemas/agentProtocol.js";
 
 export class ManifestError extends Error {
   override name = "ManifestError";
@@ -10,7 +10,7 @@ export class ManifestError extends Error {
  * field at fault. Written out rather than `AgentManifest.parse` because
  * loading zod would add ~10 MB to every idle agent (measured here);
  * parseManifest.test.ts checks that both accept and reject the same
- * manifests. `apps` pass unchecked: the agent does not use them yet.
+ * manifests.
  */
 export function parseManifest(value: unknown): AgentManifest {
   const m = object(value, "manifest");
@@ -25,7 +25,7 @@ export function parseManifest(value: unknown): AgentManifest {
     env: stringRecord(m.env, "env"),
     scripts: array(m.scripts, "scripts").map((s, i) => parseScript(s, `scripts[${i}]`)),
     metadata: array(m.metadata, "metadata").map((s, i) => parseMetadata(s, `metadata[${i}]`)),
-    apps: array(m.apps, "apps").map((a, i) => object(a, `apps[${i}]`)) as AgentManifest["apps"],
+    apps: array(m.apps, "apps").map((a, i) => parseApp(a, `apps[${i}]`)),
     ssh_host_key: string(m.ssh_host_key, "ssh_host_key"),
     pty_idle_timeout: integer(m.pty_idle_timeout, "pty_idle_timeout", 1),
   };
@@ -57,6 +57,34 @@ function parseMetadata(value: unknown, field: string): AgentMetadataSpec {
   };
 }
 
+function parseApp(value: unknown, field: string): AgentAppSpec {
+  const a = object(value, field);
+  const app: AgentAppSpec = {
+    slug: string(a.slug, `${field}.slug`),
+    subdomain: a.subdomain === undefined ? false : boolean(a.subdomain, `${field}.subdomain`),
+    share: a.share === undefined ? "owner" : shareLevel(a.share, `${field}.share`),
+    hidden: a.hidden === undefined ? false : boolean(a.hidden, `${field}.hidden`),
+  };
+  for (const key of ["display_name", "icon", "url", "command", "external"] as const) {
+    if (a[key] !== undefined) app[key] = string(a[key], `${field}.${key}`);
+  }
+  if (a.order !== undefined) app.order = integer(a.order, `${field}.order`);
+  if (a.healthcheck !== undefined) {
+    const h = object(a.healthcheck, `${field}.healthcheck`);
+    app.healthcheck = {
+      url: string(h.url, `${field}.healthcheck.url`),
+      interval: integer(h.interval, `${field}.healthcheck.interval`, 1),
+      threshold: integer(h.threshold, `${field}.healthcheck.threshold`, 1),
+    };
+  }
+  return app;
+}
+
+function shareLevel(value: unknown, field: string): AgentAppSpec["share"] {
+  if (value !== "owner" && value !== "authenticated" && value !== "public") throw new ManifestError(`${field}: must be owner, authenticated or public, got ${JSON.stringify(value)}`);
+  return value;
+}
+
 function object(value: unknown, field: string): Record<string, unknown> {
   if (typeof value !== "object" || value === null || Array.isArray(value)) throw new ManifestError(`${field}: must be an object`);
   return value as Record<string, unknown>;
@@ -77,8 +105,10 @@ function boolean(value: unknown, field: string): boolean {
   return value;
 }
 
-function integer(value: unknown, field: string, min: number): number {
-  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < min) throw new ManifestError(`${field}: must be a whole number from ${min}`);
+function integer(value: unknown, field: string, min?: number): number {
+  if (typeof value !== "number" || !Number.isSafeInteger(value) || (min !== undefined && value < min)) {
+    throw new ManifestError(`${field}: must be a whole number${min === undefined ? "" : ` from ${min}`}`);
+  }
   return value;
 }
 

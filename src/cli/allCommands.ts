@@ -26,6 +26,7 @@ export const cliVerbs: CliVerb[] = [
   { names: ["ssh"], load: async () => (await import("./commands/ssh.js")).sshCommand },
   { names: ["config-ssh"], load: async () => (await import("./commands/configSsh.js")).configSshCommand },
   { names: ["port-forward"], load: async () => (await import("./commands/portForward.js")).portForwardCommand },
+  { names: ["port"], load: async () => (await import("./commands/port.js")).portCommand },
   { names: ["open"], load: async () => (await import("./commands/open.js")).openCommand },
 ];
 

@@ -6,6 +6,9 @@ import { hostname } from "node:os";
 import { AgentConnections } from "./agents/agentConnections.js";
 import { agentDeliveryRoutes, defaultAgentDir, registerAgentDownloads } from "./agents/agentDeliveryRoutes.js";
 import { agentRoutes } from "./agents/agentRoutes.js";
+import { createAppArea } from "./apps/createAppArea.js";
+import { portShareRoutes } from "./apps/portShareRoutes.js";
+import { PortShareService } from "./apps/portShareService.js";
 import { auditRoutes } from "./audit/auditRoutes.js";
 import { deploymentRoutes } from "./deployment/deploymentRoutes.js";
 import { AuditService } from "./audit/auditService.js";
@@ -62,6 +65,8 @@ export async function createServer(deps: ServerDeps): Promise<DenServer> {
   routes.push(...exampleRoutes({ db, pubsub, audit }));
   const workspaceArea = createWorkspaceArea({ db, pubsub, audit, log: deps.log.child({ component: "workspaces" }) });
   routes.push(...workspaceArea.routes);
+  const portShares = new PortShareService({ db, audit, workspaces: workspaceArea.workspaces, log: deps.log.child({ component: "port-shares" }) });
+  routes.push(...portShareRoutes({ portShares }));
   routes.push(...provisionerDaemonRoutes({ db, source: provisioners.source, psk: config.provisionerPsk }));
   const agentConnections = new AgentConnections({
     db,
@@ -71,6 +76,8 @@ export async function createServer(deps: ServerDeps): Promise<DenServer> {
     ptyIdleTimeoutSeconds: Math.round(parseDuration(config.ptyIdleTimeout) / 1000),
   });
   routes.push(...agentRoutes({ db, connections: agentConnections }));
+  const appArea = await createAppArea({ db, clock, log: deps.log.child({ component: "apps" }), config, connections: agentConnections, accessUrl: () => accessUrl, observe: deps.observe });
+  routes.push(...appArea.routes);
   const delivery = { agentDir: config.agentDir || defaultAgentDir(), accessUrl: () => accessUrl };
   routes.push(...agentDeliveryRoutes(delivery));
   const buildInfo = readBuildInfo();
@@ -86,6 +93,8 @@ export async function createServer(deps: ServerDeps): Promise<DenServer> {
     observe: deps.observe,
     // The web dashboard (site/dist) at `/`, after the API so that /api keeps its own 404s.
     extend: dashboard(),
+    // Workspace apps, by path or on their own hosts, in front of the API and the dashboard.
+    intercept: appArea.proxy,
   });
   registerAgentDownloads(app, delivery);
   return {
@@ -95,6 +104,7 @@ export async function createServer(deps: ServerDeps): Promise<DenServer> {
       accessUrl = url;
     },
     async close() {
+      appArea.proxy.close();
       agentConnections.closeAll();
       workspaceArea.closeAll();
       await provisioners.stop();

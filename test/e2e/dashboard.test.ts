@@ -1,69 +1,36 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { chromium, type BrowserContext, type Page, type WebSocketRoute } from "playwright-core";
-import { build } from "vite";
+import type { BrowserContext, Page, WebSocketRoute } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { requirePrerequisite } from "../support/prerequisites.js";
+import { buildDashboard, chromiumPrerequisite, launchChromium, SCREENSHOTS, type TestBrowser } from "../support/browser.js";
 import { createTestServer, type TestServer } from "../support/testServer.js";
 import { killRecordedProcesses } from "../support/workspaces.js";
 
-const CHROMIUM = "/usr/bin/chromium";
 const ROOT = join(import.meta.dirname, "..", "..");
-const SCREENSHOTS = join(ROOT, "test-results", "screenshots");
-/** Flags from TECH-NOTES.md: headless, no sandbox (root in a container), nothing that calls home. */
-export const CHROMIUM_ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-  "--no-first-run",
-];
 /** Builds and agents run in real processes; generous, only to turn a hang into a clear failure. */
 const STEP_MS = 60_000;
 
-describe.runIf(requirePrerequisite("chromium", existsSync(CHROMIUM), "apt-get install -y chromium (scripts/install-test-deps.sh)"))("the dashboard in Chromium", () => {
+describe.runIf(chromiumPrerequisite())("the dashboard in Chromium", () => {
   let server: TestServer;
   let url: string;
-  let userDataDir: string;
+  let browser: TestBrowser;
   let context: BrowserContext;
   let page: Page;
   const consoleErrors: string[] = [];
 
   beforeAll(async () => {
-    // The server serves site/dist: build it from the current sources, as `npm run build` does.
-    // vitest sets NODE_ENV=test, which would make Vite bundle React's development build.
-    const nodeEnv = process.env.NODE_ENV;
-    process.env.NODE_ENV = "production";
-    try {
-      await build({ configFile: join(ROOT, "site", "vite.config.ts"), logLevel: "error", mode: "production" });
-    } finally {
-      process.env.NODE_ENV = nodeEnv;
-    }
+    await buildDashboard();
     server = await createTestServer();
     url = await server.app.listen({ host: "127.0.0.1", port: 0 });
     server.setAccessUrl(url);
-    userDataDir = mkdtempSync(join(tmpdir(), "den-chromium-"));
-    context = await chromium.launchPersistentContext(userDataDir, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: CHROMIUM_ARGS,
-      viewport: { width: 1280, height: 800 },
-    });
-    page = context.pages()[0] ?? (await context.newPage());
-    page.setDefaultTimeout(STEP_MS);
+    browser = await launchChromium({ stepMs: STEP_MS });
+    ({ context, page } = browser);
     page.on("pageerror", (err) => consoleErrors.push(`${shotName}: ${err.message}`));
-    mkdirSync(SCREENSHOTS, { recursive: true });
   }, 180_000);
 
   afterAll(async () => {
-    await context?.close();
+    await browser?.close();
     if (server) await killRecordedProcesses(server);
     await server?.stop();
-    if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
   });
 
   let shotName = "start";

@@ -7,7 +7,7 @@ import { readProcStatSync } from "../../src/drivers/process/procStat.js";
 import { systemClock } from "../../src/server/clock.js";
 import { createServer } from "../../src/server/createServer.js";
 import { createFirstOwner, createTestUser, type TestUser } from "../../src/server/users/testUsers.js";
-import { CliSandbox, startListeningTestServer, type CliRun, type ListeningTestServer } from "./cli.js";
+import { CliSandbox, startListeningTestServer, type CliRun, type ListeningTestServer, type ListeningTestServerOptions } from "./cli.js";
 import { JobWatcher } from "./jobWatcher.js";
 import { createTestTemplate } from "./templates.js";
 import type { TestServer } from "./testServer.js";
@@ -56,8 +56,8 @@ export class AgentWorkspaceEnv {
     readonly templateIds: { reach: string; failing: string },
   ) {}
 
-  static async start(): Promise<AgentWorkspaceEnv> {
-    const env = await startListeningTestServer();
+  static async start(opts: ListeningTestServerOptions = {}): Promise<AgentWorkspaceEnv> {
+    const env = await startListeningTestServer(opts);
     env.server.setAccessUrl(env.url);
     const jobs = await JobWatcher.start(env.server);
     const api = new WorkspaceTestApi(env.server, jobs);

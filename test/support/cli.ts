@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { ServerConfig } from "../../src/server/config.js";
 import { createTestServer, type TestServer } from "./testServer.js";
 
 const DEN = join(import.meta.dirname, "..", "..", "bin", "den");
@@ -136,18 +137,37 @@ function shellQuote(arg: string): string {
 
 export type ListeningTestServer = { server: TestServer; url: string; stop(): Promise<void> };
 
+export type ListeningTestServerOptions = {
+  /**
+   * Options that depend on the port the server will listen on (e.g.
+   * `wildcardAccessUrl: \`*.den.localhost:${port}\``): a free port is then
+   * chosen first, and the server listens on it.
+   */
+  config?: (port: number) => Partial<ServerConfig>;
+};
+
 /** A test server (fresh database) listening on a free loopback port, for child processes. */
-export async function startListeningTestServer(): Promise<ListeningTestServer> {
-  const server = await createTestServer();
-  try {
-    await server.app.listen({ host: "127.0.0.1", port: 0 });
-  } catch (err) {
-    await server.stop();
-    throw err;
+export async function startListeningTestServer(opts: ListeningTestServerOptions = {}): Promise<ListeningTestServer> {
+  // Another process may take the chosen port before the server listens on it: then try another.
+  for (let attempt = 1; ; attempt++) {
+    const port = opts.config ? await freePort() : 0;
+    const server = await createTestServer(opts.config ? { config: opts.config(port) } : {});
+    try {
+      await server.app.listen({ host: "127.0.0.1", port });
+    } catch (err) {
+      await server.stop();
+      if ((err as NodeJS.ErrnoException).code === "EADDRINUSE" && attempt < 5) continue;
+      throw err;
+    }
+    const address = server.app.server.address();
+    if (!address || typeof address === "string") throw new Error("test server has no TCP address");
+    return { server, url: `http://127.0.0.1:${address.port}`, stop: () => server.stop() };
   }
-  const address = server.app.server.address();
-  if (!address || typeof address === "string") throw new Error("test server has no TCP address");
-  return { server, url: `http://127.0.0.1:${address.port}`, stop: () => server.stop() };
+}
+
+/** A loopback port that was free a moment ago. */
+async function freePort(): Promise<number> {
+  return Number(new URL(await unreachableUrl()).port);
 }
 
 /**

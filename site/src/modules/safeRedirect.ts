@@ -13,3 +13,13 @@ export function safeRedirect(target: string | null | undefined, fallback = "/wor
   if (url.origin !== "http://den.invalid") return fallback;
   return url.pathname + url.search + url.hash;
 }
+
+/**
+ * Paths the server answers itself rather than the dashboard's router: the
+ * API (e.g. the subdomain-app auth redirect) and path-based apps
+ * (`/@<user>/<workspace>[.<agent>]/apps/…`). After logging in, these need a
+ * full page load.
+ */
+export function isServerPath(path: string): boolean {
+  return path.startsWith("/api/") || /^\/@[^/]+\/[^/]+\/apps(?:[/?#]|$)/.test(path);
+}

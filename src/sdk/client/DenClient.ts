@@ -1,6 +1,7 @@
 import type { DeploymentHealth } from "../schemas/deployment.js";
 import type { BuildInfo } from "../schemas/users.js";
 import { HttpClient, type HttpClientOptions } from "./http.js";
+import { PortSharesApi } from "./portShares.js";
 import { TemplatesApi } from "./templates.js";
 import { TokensApi } from "./tokens.js";
 import { UsersApi } from "./users.js";
@@ -16,6 +17,7 @@ export class DenClient {
   readonly tokens: TokensApi;
   readonly templates: TemplatesApi;
   readonly workspaces: WorkspacesApi;
+  readonly portShares: PortSharesApi;
 
   constructor(opts: HttpClientOptions) {
     this.http = new HttpClient(opts);
@@ -23,6 +25,7 @@ export class DenClient {
     this.tokens = new TokensApi(this.http);
     this.templates = new TemplatesApi(this.http);
     this.workspaces = new WorkspacesApi(this.http);
+    this.portShares = new PortSharesApi(this.http);
   }
 
   get url(): string {

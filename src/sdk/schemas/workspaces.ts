@@ -71,6 +71,8 @@ export const WorkspaceAgent = z.object({
       subdomain: z.boolean(),
       share: z.enum(["owner", "authenticated", "public"]),
       hidden: z.boolean(),
+      /** Position among the agent's apps, lower first (den.yaml `order`, 0 when not set). */
+      order: z.number().int().optional(),
       health: z.enum(["disabled", "initializing", "healthy", "unhealthy"]),
     }),
   ),

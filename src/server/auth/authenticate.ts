@@ -1,9 +1,9 @@
-import type { FastifyRequest } from "fastify";
+import type { IncomingHttpHeaders } from "node:http";
 import type { Role } from "../../sdk/schemas/users.js";
 import type { Clock } from "../clock.js";
 import type { Database } from "../db/database.js";
 import { AuthenticationError } from "../errors.js";
-import { readCookie } from "../http/cookies.js";
+import { readCookies } from "../http/cookies.js";
 import type { Actor } from "./actor.js";
 import { parseApiKey, secretMatches } from "./apiKeys.js";
 
@@ -15,23 +15,50 @@ export const CSRF_HEADER = "den-csrf-token";
 /** Sliding sessions are written back at most this often, not on every request. */
 const SLIDE_GRANULARITY_MS = 60_000;
 
-export type Authenticator = (req: FastifyRequest) => Promise<Actor | null>;
+export type Authenticator = (req: { headers: IncomingHttpHeaders }) => Promise<Actor | null>;
+
+/** Why a request carrying several session (or CSRF) cookies is refused. */
+export function conflictingCookiesMessage(kind: "session" | "CSRF"): string {
+  return `Your browser sent conflicting Den ${kind} cookies, possibly set by a workspace app; log in again or clear this site's cookies.`;
+}
+
+/**
+ * The session or API token a request carries: the Den-Session-Token header,
+ * else the session cookie. An empty cookie (the tombstone logout leaves) is
+ * no token.
+ *
+ * Several session cookies are an AuthenticationError: a page on an app host
+ * (`*.<dashboard host>`) can set `den_session_token` with `Domain=` a parent
+ * of the dashboard's host, which the browser then sends next to the
+ * dashboard's own host-only cookie. The Cookie header does not say which
+ * cookie has which Domain or Path, so picking one could log the visitor in as
+ * whoever planted the other (see sessionRoutes.ts and docs/apps.md).
+ */
+export function sessionTokenOf(headers: IncomingHttpHeaders): { token: string; via: Actor["via"] } | undefined {
+  const header = headers[SESSION_HEADER];
+  const fromHeader = Array.isArray(header) ? header[0] : header;
+  if (fromHeader) return { token: fromHeader, via: "header" };
+  const cookies = readCookies(headers.cookie, SESSION_COOKIE);
+  if (cookies.length > 1) throw new AuthenticationError(conflictingCookiesMessage("session"));
+  return cookies[0] ? { token: cookies[0], via: "cookie" } : undefined;
+}
 
 /**
  * Reads the token from the header (preferred) or the cookie. No token: null.
- * A token that is malformed, unknown, expired or belongs to a suspended user:
- * AuthenticationError, so that a client learns its token is bad.
+ * A header token that is malformed, unknown, expired or belongs to a
+ * suspended user: AuthenticationError, so that a client learns its token is
+ * bad. Such a cookie counts as no token: the browser keeps the session cookie
+ * longer than the session (sessionRoutes.ts says why) and cannot drop it by
+ * itself, so it must still reach the login page and public routes.
  */
 export function createAuthenticator(db: Database, clock: Clock): Authenticator {
   return async (req) => {
-    const header = req.headers[SESSION_HEADER];
-    const fromHeader = Array.isArray(header) ? header[0] : header;
-    const fromCookie = fromHeader ? undefined : readCookie(req.headers.cookie, SESSION_COOKIE);
-    const token = fromHeader ?? fromCookie;
-    if (!token) return null;
-    const actor = await authenticateToken(db, clock, token);
-    if (!actor) throw new AuthenticationError("Your session token is invalid or has expired; log in again.");
-    return { ...actor, via: fromHeader ? "header" : "cookie" };
+    const sent = sessionTokenOf(req.headers);
+    if (!sent) return null;
+    const actor = await authenticateToken(db, clock, sent.token);
+    if (actor) return { ...actor, via: sent.via };
+    if (sent.via === "cookie") return null;
+    throw new AuthenticationError("Your session token is invalid or has expired; log in again.");
   };
 }
 

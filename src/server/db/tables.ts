@@ -71,10 +71,18 @@ export type AuditLogsTable = {
   seq: GeneratedAlways<number>;
 };
 
+/** Migration 0005: secrets shared by the replicas, e.g. the app token signing key. */
+export type DeploymentSecretsTable = {
+  name: string;
+  value: Buffer;
+  created_at: CreatedAt;
+};
+
 export type Tables = WorkspaceTables & {
   organizations: OrganizationsTable;
   users: UsersTable;
   organization_members: OrganizationMembersTable;
   api_keys: ApiKeysTable;
   audit_logs: AuditLogsTable;
+  deployment_secrets: DeploymentSecretsTable;
 };

@@ -145,6 +145,17 @@ export type ConnectionLogsTable = {
   detail: Generated<string>;
 };
 
+/** Migration 0004: ports shared beyond the workspace's owner. */
+export type WorkspacePortSharesTable = {
+  workspace_id: string;
+  agent_name: string;
+  port: number;
+  share_level: "authenticated" | "public";
+  protocol: ColumnType<"http" | "https", "http" | "https" | undefined, "http" | "https">;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+};
+
 export type WorkspaceTables = {
   files: FilesTable;
   provisioner_jobs: ProvisionerJobsTable;
@@ -156,4 +167,5 @@ export type WorkspaceTables = {
   workspace_agents: WorkspaceAgentsTable;
   workspace_agent_logs: WorkspaceAgentLogsTable;
   connection_logs: ConnectionLogsTable;
+  workspace_port_shares: WorkspacePortSharesTable;
 };

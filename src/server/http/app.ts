@@ -1,12 +1,14 @@
 import fastifyWebsocket from "@fastify/websocket";
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from "fastify";
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyRequest, type FastifyServerFactory } from "fastify";
+import http, { type IncomingMessage, type ServerResponse } from "node:http";
+import type { Duplex } from "node:stream";
 import type { Logger } from "pino";
 import type { BuildInfo } from "../../sdk/schemas/users.js";
 import type { Actor } from "../auth/actor.js";
-import { CSRF_COOKIE, CSRF_HEADER, type Authenticator } from "../auth/authenticate.js";
+import { conflictingCookiesMessage, CSRF_COOKIE, CSRF_HEADER, type Authenticator } from "../auth/authenticate.js";
 import type { Clock } from "../clock.js";
 import { AuthenticationError, NotAllowedError, RateLimitError } from "../errors.js";
-import { readCookie } from "./cookies.js";
+import { readCookies } from "./cookies.js";
 import { createErrorHandler, mapError } from "./errorHandler.js";
 import { RateLimiter } from "./rateLimiter.js";
 import type { RouteSpec } from "./route.js";
@@ -14,6 +16,21 @@ import { parseInput } from "./validation.js";
 import { holdEarlyMessages } from "./holdEarlyMessages.js";
 
 export const API_PREFIX = "/api/v2";
+
+/**
+ * Requests that are not the API's nor the dashboard's (workspace apps). It
+ * sees every request and upgrade before Fastify does, so that app URLs win
+ * over the dashboard's catch-all and app WebSockets never reach
+ * @fastify/websocket.
+ */
+export type RequestInterceptor = {
+  /** Decided from the URL and Host alone: it runs for every request. */
+  claims(req: IncomingMessage): boolean;
+  handleRequest(req: IncomingMessage, res: ServerResponse): void;
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
+  /** Ends what is still open, when the app closes. */
+  close(): void;
+};
 
 /** Observes each answered request; the metrics module implements it. */
 export type HttpObserver = (route: string, method: string, status: number, seconds: number) => void;
@@ -28,6 +45,8 @@ export type AppOptions = {
   observe?: HttpObserver;
   /** Extra plug-ins (dashboard, WebSocket endpoints) registered after the API. */
   extend?: (app: FastifyInstance) => Promise<void> | void;
+  /** Served in front of Fastify; `app.inject()` does not pass through it, a listening server does. */
+  intercept?: RequestInterceptor;
 };
 
 declare module "fastify" {
@@ -51,7 +70,15 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     // Long path parameters reach the route's schema, which names the field, rather
     // than falling through to the dashboard's catch-all as a 404.
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 2048 },
+    ...(opts.intercept ? { serverFactory: interceptingServer(opts.intercept) } : {}),
   });
+  if (opts.intercept) {
+    const intercept = opts.intercept;
+    app.addHook("preClose", (done) => {
+      intercept.close();
+      done();
+    });
+  }
   app.decorateRequest("actor", null);
   app.decorateRequest("startTime", 0n);
   app.setErrorHandler(createErrorHandler(opts.log));
@@ -64,7 +91,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
 
   /** Auth, rate limit, CSRF and input parsing: the same for HTTP and WebSocket. */
   const prepare = async (route: RouteSpec, req: FastifyRequest, isWebSocket: boolean) => {
-    const actor = await opts.authenticate(req);
+    const actor = route.ignoresSession ? null : await opts.authenticate(req);
     req.actor = actor;
     const retryAfter = limiter.hit(actor ? `user:${actor.userId}` : `ip:${req.ip}`);
     if (retryAfter > 0) throw new RateLimitError("Too many requests; slow down and try again.", retryAfter);
@@ -130,6 +157,30 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
 }
 
 /**
+ * The HTTP server Fastify would make (same timeouts), with the interceptor
+ * in front: its requests never enter Fastify, and its upgrades are taken
+ * before the 'upgrade' listeners (@fastify/websocket's) hear of them.
+ */
+function interceptingServer(intercept: RequestInterceptor): FastifyServerFactory {
+  return (handler, opts) => {
+    const options = opts as { keepAliveTimeout?: number; requestTimeout?: number; connectionTimeout?: number };
+    const server = http.createServer((req, res) => (intercept.claims(req) ? intercept.handleRequest(req, res) : handler(req, res)));
+    server.keepAliveTimeout = options.keepAliveTimeout ?? 72_000;
+    server.requestTimeout = options.requestTimeout ?? 0;
+    server.setTimeout(options.connectionTimeout ?? 0);
+    const emit = server.emit.bind(server) as (event: string | symbol, ...args: unknown[]) => boolean;
+    server.emit = ((event: string | symbol, ...args: unknown[]) => {
+      if (event === "upgrade" && intercept.claims(args[0] as IncomingMessage)) {
+        intercept.handleUpgrade(args[0] as IncomingMessage, args[1] as Duplex, args[2] as Buffer);
+        return true;
+      }
+      return emit(event, ...args);
+    }) as typeof server.emit;
+    return server;
+  };
+}
+
+/**
  * A browser sends cookies with cross-site WebSocket upgrades and no CSRF
  * header can be added, so a cookie-authenticated upgrade must come from a page
  * of our own host.
@@ -151,7 +202,10 @@ function checkOrigin(req: FastifyRequest): void {
  * in a header; a cross-site form cannot.
  */
 function checkCsrf(req: FastifyRequest): void {
-  const cookie = readCookie(req.headers.cookie, CSRF_COOKIE);
+  // Several copies: one may have been planted by an app host (see sessionTokenOf), and which one the page echoes is unknown.
+  const cookies = readCookies(req.headers.cookie, CSRF_COOKIE);
+  if (cookies.length > 1) throw new NotAllowedError(conflictingCookiesMessage("CSRF"));
+  const cookie = cookies[0];
   const header = req.headers[CSRF_HEADER];
   const sent = Array.isArray(header) ? header[0] : header;
   if (!cookie || !sent || cookie !== sent) {

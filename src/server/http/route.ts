@@ -28,6 +28,11 @@ export type RouteSpec<B = unknown, Q = unknown, P = unknown, R = unknown> = {
   summary: string;
   tags: string[];
   auth: AuthMode;
+  /**
+   * The route never looks at who calls it (logging in): no session is read, so
+   * session or CSRF cookies that conflict (see sessionTokenOf) cannot stop it.
+   */
+  ignoresSession?: boolean;
   body?: z.ZodType<B>;
   query?: z.ZodType<Q>;
   params?: z.ZodType<P>;

@@ -36,7 +36,6 @@ export function createUserArea(deps: {
       sessions,
       clock,
       loginRateLimit: config.loginRateLimit,
-      sessionLifetimeSeconds,
       secureCookies: config.accessUrl.startsWith("https:"),
     }),
     ...userRoutes(users),

@@ -3,7 +3,7 @@ import { useState, type FormEvent } from "react";
 import { Navigate, useNavigate, useSearchParams } from "react-router";
 import { useDenClient } from "../../api/ClientContext.tsx";
 import { ErrorBox } from "../../components/QueryState.tsx";
-import { safeRedirect } from "../../modules/safeRedirect.ts";
+import { isServerPath, safeRedirect } from "../../modules/safeRedirect.ts";
 
 /** Log in with email and password; afterwards go back to where the person was (same origin only). */
 export function LoginPage() {
@@ -21,7 +21,10 @@ export function LoginPage() {
     onSuccess: () => {
       // Whatever was cached belonged to no one (401s): start afresh.
       queryClient.clear();
-      void navigate(safeRedirect(params.get("redirect")), { replace: true });
+      const target = safeRedirect(params.get("redirect"));
+      // The server answers API paths and path apps itself: load them, the router knows nothing of them.
+      if (isServerPath(target)) window.location.replace(target);
+      else void navigate(target, { replace: true });
     },
   });
   // A fresh server has nobody to log in as: set it up first.
@@ -34,6 +37,8 @@ export function LoginPage() {
   return (
     <main className="page narrow">
       <h1>Log in to Den</h1>
+      {/* Besides an unreachable server, this public request fails when the server refuses the browser's cookies (conflicting session cookies, which an app may have planted): say why. */}
+      {first.isError ? <ErrorBox error={first.error} /> : null}
       <form onSubmit={submit} className="card">
         <div className="field">
           <label htmlFor="login-email">Email</label>

@@ -3,7 +3,7 @@ import { FitAddon } from "@xterm/addon-fit";
 import { Terminal } from "@xterm/xterm";
 import "@xterm/xterm/css/xterm.css";
 import { useEffect, useRef, useState } from "react";
-import { Link, useParams } from "react-router";
+import { Link, useParams, useSearchParams } from "react-router";
 import { useDenClient } from "../../api/ClientContext.tsx";
 import { apiWebSocketUrl } from "../../api/denClient.ts";
 import { ErrorBox } from "../../components/QueryState.tsx";
@@ -25,9 +25,16 @@ function reconnectId(key: string, fresh = false): string {
 
 type Banner = { kind: "info" | "error"; text: string } | undefined;
 
-/** `/@<user>/<workspace>.<agent>/terminal`: a full-window xterm on the agent's reconnecting PTY. */
+/**
+ * `/@<user>/<workspace>.<agent>/terminal`: a full-window xterm on the agent's
+ * reconnecting PTY. With `?app=<slug>` it runs that command app's command.
+ * The page takes a slug, never a command: a link someone sends cannot make
+ * the terminal run anything the template does not declare.
+ */
 export function TerminalPage() {
   const params = useParams();
+  const [search] = useSearchParams();
+  const appSlug = search.get("app") ?? undefined;
   const owner = parseUserRef(params.user);
   const dot = params.target?.lastIndexOf(".") ?? -1;
   const workspace = dot > 0 ? params.target!.slice(0, dot) : params.target;
@@ -50,10 +57,28 @@ export function TerminalPage() {
       </p>
     );
   }
-  return <TerminalView agentId={agent.id} sessionKey={`${owner}/${workspace}.${agent.name}`} title={`${workspace}.${agent.name}`} back={workspaceUrl(owner, workspace)} />;
+  const where = `${workspace}.${agent.name}`;
+  if (appSlug === undefined) return <TerminalView agentId={agent.id} sessionKey={`${owner}/${where}`} title={where} back={workspaceUrl(owner, workspace)} />;
+  const app = agent.apps.find((a) => a.slug === appSlug && a.command !== undefined);
+  if (!app) {
+    return (
+      <p className="error page">
+        Agent {agent.name} has no command app "{appSlug}". <Link to={workspaceUrl(owner, workspace)}>Back to the workspace</Link>
+      </p>
+    );
+  }
+  return (
+    <TerminalView
+      agentId={agent.id}
+      sessionKey={`${owner}/${where}/app:${app.slug}`}
+      title={`${app.display_name} on ${where}`}
+      back={workspaceUrl(owner, workspace)}
+      command={app.command}
+    />
+  );
 }
 
-function TerminalView({ agentId, sessionKey, title, back }: { agentId: string; sessionKey: string; title: string; back: string }) {
+function TerminalView({ agentId, sessionKey, title, back, command }: { agentId: string; sessionKey: string; title: string; back: string; command?: string }) {
   const client = useDenClient();
   const host = useRef<HTMLDivElement>(null);
   const [banner, setBanner] = useState<Banner>({ kind: "info", text: "Connecting…" });
@@ -85,7 +110,8 @@ function TerminalView({ agentId, sessionKey, title, back }: { agentId: string; s
     const connect = () => {
       // A reconnect replays the agent's scrollback: start from a clean screen so nothing shows twice.
       term.reset();
-      const s = new WebSocket(apiWebSocketUrl(client, `/workspaceagents/${encodeURIComponent(agentId)}/pty`, { reconnect: id, width: term.cols, height: term.rows }));
+      const query = { reconnect: id, width: term.cols, height: term.rows, ...(command === undefined ? {} : { command }) };
+      const s = new WebSocket(apiWebSocketUrl(client, `/workspaceagents/${encodeURIComponent(agentId)}/pty`, query));
       s.binaryType = "arraybuffer";
       socket = s;
       s.onopen = () => {
@@ -123,7 +149,7 @@ function TerminalView({ agentId, sessionKey, title, back }: { agentId: string; s
       socket?.close();
       term.dispose();
     };
-  }, [agentId, sessionKey, title, client, generation]);
+  }, [agentId, sessionKey, title, command, client, generation]);
   return (
     <div className="terminal-page">
       <header className="terminal-bar">

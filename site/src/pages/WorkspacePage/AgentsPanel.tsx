@@ -5,6 +5,8 @@ import { AnsiText } from "../../components/LogView.tsx";
 import { QueryState } from "../../components/QueryState.tsx";
 import { terminalUrl } from "../../modules/workspaceUrls.ts";
 import { Link } from "react-router";
+import { AppButtons } from "./AppButtons.tsx";
+import { PortsPanel } from "./PortsPanel.tsx";
 
 type AgentLog = { id: number; created_at: string; source: string; level: string; output: string };
 
@@ -79,15 +81,9 @@ function AgentCard({ ws, agent }: { ws: Workspace; agent: WorkspaceAgent }) {
             Terminal
           </Link>
         ) : null}
-        {agent.apps
-          .filter((app) => !app.hidden)
-          .map((app) => (
-            // Apps open through the server once app proxying lands; until then they are listed with their health.
-            <span key={app.slug} className="button" aria-disabled="true" title={`health: ${app.health}`}>
-              {app.display_name} <span className="tag">{app.health}</span>
-            </span>
-          ))}
+        <AppButtons ws={ws} agent={agent} />
       </div>
+      {ws.status === "running" && agent.status === "connected" ? <PortsPanel ws={ws} agent={agent} /> : null}
       <details>
         <summary>Script logs</summary>
         <QueryState query={logs} what="script logs" isEmpty={(list) => list.length === 0} empty="No script output yet.">
