@@ -12,7 +12,6 @@ import { PortShareService } from "./apps/portShareService.js";
 import { auditRoutes } from "./audit/auditRoutes.js";
 import { deploymentRoutes } from "./deployment/deploymentRoutes.js";
 import { AuditService } from "./audit/auditService.js";
-import { createAuthenticator } from "./auth/authenticate.js";
 import { readBuildInfo } from "./buildInfo.js";
 import type { Clock } from "./clock.js";
 import { parseDuration, type ServerConfig } from "./config.js";
@@ -59,7 +58,7 @@ export async function createServer(deps: ServerDeps): Promise<DenServer> {
   let accessUrl = config.accessUrl;
   const provisioners = startProvisioners({ db, pubsub, log: deps.log, config, agentUrl: () => accessUrl });
   const audit = new AuditService(db, clock, deps.log.child({ component: "audit" }));
-  const userArea = createUserArea({ db, clock, config, audit });
+  const userArea = await createUserArea({ db, clock, config, audit, pubsub, log: deps.log.child({ component: "auth" }) });
   const routes: RouteSpec[] = [...userArea.routes, ...auditRoutes(audit)];
   routes.push(...templateRoutes({ db, pubsub, audit }));
   routes.push(...exampleRoutes({ db, pubsub, audit }));
@@ -86,7 +85,7 @@ export async function createServer(deps: ServerDeps): Promise<DenServer> {
   const app = await buildApp({
     log: deps.log,
     clock,
-    authenticate: createAuthenticator(db, clock),
+    authenticate: userArea.authenticate,
     routes,
     buildInfo,
     apiRateLimit: config.apiRateLimit,

@@ -1,6 +1,7 @@
-import type { Selectable } from "kysely";
+import { sql, type Selectable } from "kysely";
 import type { Database } from "../db/database.js";
 import type { ApiKeysTable } from "../db/tables.js";
+import type { UserProfileRow } from "../users/queries.js";
 
 export type ApiKeyRow = Selectable<ApiKeysTable>;
 
@@ -79,4 +80,77 @@ export async function deleteSessionsOfUser(db: Database, userId: string, exceptI
   let query = db.deleteFrom("api_keys").where("user_id", "=", userId).where("login_type", "=", "password");
   if (exceptId) query = query.where("id", "!=", exceptId);
   await query.execute();
+}
+
+/** A key with its user and the user's organizations, as authentication needs them. */
+export type ApiKeyWithUser = Pick<ApiKeyRow, "id" | "hashed_secret" | "login_type" | "lifetime_seconds" | "expires_at" | "last_used"> & {
+  user: UserProfileRow & { deleted: boolean };
+  organizationIds: string[];
+};
+
+/** One round trip: the key, its user and the user's organization ids. */
+export async function getApiKeyWithUser(db: Database, id: string): Promise<ApiKeyWithUser | undefined> {
+  const row = await db
+    .selectFrom("api_keys")
+    .innerJoin("users", "users.id", "api_keys.user_id")
+    .select([
+      "api_keys.id",
+      "api_keys.hashed_secret",
+      "api_keys.login_type",
+      "api_keys.lifetime_seconds",
+      "api_keys.expires_at",
+      "api_keys.last_used",
+      "users.id as user_id",
+      "users.username",
+      "users.email",
+      "users.name",
+      "users.status",
+      "users.roles",
+      "users.deleted",
+      "users.created_at as user_created_at",
+      "users.last_seen_at",
+      sql<string[]>`ARRAY(SELECT organization_id::text FROM organization_members WHERE user_id = users.id ORDER BY created_at, organization_id)`.as("organization_ids"),
+    ])
+    .where("api_keys.id", "=", id)
+    .executeTakeFirst();
+  if (!row) return undefined;
+  return {
+    id: row.id,
+    hashed_secret: row.hashed_secret,
+    login_type: row.login_type,
+    lifetime_seconds: row.lifetime_seconds,
+    expires_at: row.expires_at,
+    last_used: row.last_used,
+    user: {
+      id: row.user_id,
+      username: row.username,
+      email: row.email,
+      name: row.name,
+      status: row.status,
+      roles: row.roles,
+      deleted: row.deleted,
+      created_at: row.user_created_at,
+      last_seen_at: row.last_seen_at,
+    },
+    organizationIds: row.organization_ids,
+  };
+}
+
+/**
+ * Records a use of a key, and of its user, in one round trip; a session's
+ * new expiry slides it forward.
+ */
+export async function touchApiKey(db: Database, id: string, now: Date, expiresAt?: Date): Promise<void> {
+  await db
+    .with("touched", (qb) =>
+      qb
+        .updateTable("api_keys")
+        .set(expiresAt ? { last_used: now, expires_at: expiresAt } : { last_used: now })
+        .where("id", "=", id)
+        .returning("user_id"),
+    )
+    .updateTable("users")
+    .set({ last_seen_at: now })
+    .where("id", "in", (eb) => eb.selectFrom("touched").select("user_id"))
+    .execute();
 }

@@ -5,6 +5,8 @@ import type { Database } from "../db/database.js";
 import { AuthenticationError } from "../errors.js";
 import { readCookies } from "../http/cookies.js";
 import type { Actor } from "./actor.js";
+import type { ApiKeyCache } from "./ApiKeyCache.js";
+import { getApiKeyWithUser, touchApiKey, type ApiKeyWithUser } from "./apiKeyQueries.js";
 import { parseApiKey, secretMatches } from "./apiKeys.js";
 
 export const SESSION_HEADER = "den-session-token";
@@ -51,58 +53,71 @@ export function sessionTokenOf(headers: IncomingHttpHeaders): { token: string; v
  * longer than the session (sessionRoutes.ts says why) and cannot drop it by
  * itself, so it must still reach the login page and public routes.
  */
-export function createAuthenticator(db: Database, clock: Clock): Authenticator {
+export function createAuthenticator(db: Database, clock: Clock, cache: ApiKeyCache): Authenticator {
   return async (req) => {
     const sent = sessionTokenOf(req.headers);
     if (!sent) return null;
-    const actor = await authenticateToken(db, clock, sent.token);
+    const actor = await authenticateToken(db, clock, sent.token, cache);
     if (actor) return { ...actor, via: sent.via };
     if (sent.via === "cookie") return null;
     throw new AuthenticationError("Your session token is invalid or has expired; log in again.");
   };
 }
 
-export async function authenticateToken(db: Database, clock: Clock, token: string): Promise<Omit<Actor, "via"> | null> {
+/**
+ * The actor a token stands for, or null. With a cache, a key read within the
+ * last seconds is not read again (ApiKeyCache says why that is safe); its
+ * secret and its expiry are still checked against this request and this
+ * clock. A cached key that looks expired is read again, since another
+ * replica may have slid the session forward.
+ */
+export async function authenticateToken(db: Database, clock: Clock, token: string, cache?: ApiKeyCache): Promise<Omit<Actor, "via"> | null> {
   const parsed = parseApiKey(token);
   if (!parsed) return null;
-  const row = await db
-    .selectFrom("api_keys")
-    .innerJoin("users", "users.id", "api_keys.user_id")
-    .select([
-      "api_keys.id as key_id",
-      "api_keys.hashed_secret",
-      "api_keys.expires_at",
-      "api_keys.lifetime_seconds",
-      "api_keys.login_type",
-      "api_keys.last_used",
-      "users.id as user_id",
-      "users.username",
-      "users.email",
-      "users.roles",
-      "users.status",
-      "users.deleted",
-    ])
-    .where("api_keys.id", "=", parsed.id)
-    .executeTakeFirst();
-  if (!row || !secretMatches(parsed.secret, row.hashed_secret)) return null;
   const now = clock.now();
-  if (row.expires_at.getTime() <= now.getTime()) return null;
-  if (row.status !== "active" || row.deleted) return null;
-
-  if (!row.last_used || now.getTime() - row.last_used.getTime() >= SLIDE_GRANULARITY_MS) {
-    const update: { last_used: Date; expires_at?: Date } = { last_used: now };
-    // Sessions slide on use; API tokens keep the lifetime they were made with.
-    if (row.login_type === "password") update.expires_at = new Date(now.getTime() + row.lifetime_seconds * 1000);
-    await db.updateTable("api_keys").set(update).where("id", "=", row.key_id).execute();
-    await db.updateTable("users").set({ last_seen_at: now }).where("id", "=", row.user_id).execute();
+  let key = cache?.get(parsed.id);
+  if (!key || key.expires_at.getTime() <= now.getTime()) {
+    const read = async () => {
+      const row = await getApiKeyWithUser(db, parsed.id);
+      // Only keys that can authenticate are worth keeping.
+      return row && row.user.status === "active" && !row.user.deleted ? row : undefined;
+    };
+    key = cache ? await cache.load(parsed.id, read) : await read();
+  }
+  if (!key || !secretMatches(parsed.secret, key.hashed_secret)) return null;
+  if (key.expires_at.getTime() <= now.getTime()) return null;
+  try {
+    await recordUse(db, key, now);
+  } catch (err) {
+    // The key's last use was claimed but not written: read it again next time, so that the write is retried.
+    cache?.dropKey(key.id);
+    throw err;
   }
   return {
-    userId: row.user_id,
-    username: row.username,
-    email: row.email,
-    roles: withMember(row.roles),
-    apiKeyId: row.key_id,
+    userId: key.user.id,
+    username: key.user.username,
+    email: key.user.email,
+    roles: withMember(key.user.roles),
+    apiKeyId: key.id,
+    profile: { user: key.user, organizationIds: key.organizationIds },
   };
+}
+
+/**
+ * Writes the key's last use (and the user's last sighting) at most once per
+ * SLIDE_GRANULARITY_MS, not on every request; a session's expiry slides
+ * forward with it. The key object is updated first, so that the requests
+ * arriving while the write is under way (they share the cached object) do
+ * not write too.
+ */
+async function recordUse(db: Database, key: ApiKeyWithUser, now: Date): Promise<void> {
+  if (key.last_used && now.getTime() - key.last_used.getTime() < SLIDE_GRANULARITY_MS) return;
+  key.last_used = now;
+  // Sessions slide on use; API tokens keep the lifetime they were made with.
+  const expiresAt = key.login_type === "password" ? new Date(now.getTime() + key.lifetime_seconds * 1000) : undefined;
+  if (expiresAt) key.expires_at = expiresAt;
+  key.user = { ...key.user, last_seen_at: now };
+  await touchApiKey(db, key.id, now, expiresAt);
 }
 
 export function withMember(roles: string[]): Role[] {

@@ -1,18 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestServer, type TestServer } from "../../../test/support/testServer.js";
 import { AuditService } from "../audit/auditService.js";
-import type { Clock } from "../clock.js";
 import { createFirstOwner, createTestUser, TEST_PASSWORD, withToken, type TestUser } from "../users/testUsers.js";
+import { manualClock } from "./manualClock.js";
 import { verifyPassword } from "./passwords.js";
 import { LOGIN_FAILED_MESSAGE, SessionService } from "./sessions.js";
 import { pino } from "pino";
-
-/** A clock that moves only when a test says so. */
-function manualClock(start = Date.parse("2030-03-10T12:00:00Z")) {
-  let now = start;
-  const clock: Clock = { now: () => new Date(now) };
-  return { clock, advance: (ms: number) => void (now += ms) };
-}
 
 const HOUR = 3_600_000;
 const request = { ip: "192.0.2.1", userAgent: "test", requestId: null };
@@ -178,7 +171,11 @@ describe("login timing parity", () => {
       return verifyPassword(password, hashed);
     };
     const audit = new AuditService(server.database.db, { now: () => new Date() }, pino({ level: "silent" }));
-    const sessions = new SessionService(server.database.db, { now: () => new Date() }, audit, { sessionLifetimeSeconds: 60, verifyPassword: counting });
+    const loginInvalidatesNothing = async () => {
+      throw new Error("logging in must not invalidate cached keys");
+    };
+    const invalidations = { keyRevoked: loginInvalidatesNothing, userChanged: loginInvalidatesNothing };
+    const sessions = new SessionService(server.database.db, { now: () => new Date() }, audit, invalidations, { sessionLifetimeSeconds: 60, verifyPassword: counting });
 
     await expect(sessions.login("admin@example.com", "wrong password", request)).rejects.toThrow(LOGIN_FAILED_MESSAGE);
     await expect(sessions.login("nobody@example.com", "wrong password", request)).rejects.toThrow(LOGIN_FAILED_MESSAGE);

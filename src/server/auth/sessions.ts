@@ -5,6 +5,7 @@ import { AuthenticationError } from "../errors.js";
 import { getUserByEmail } from "../users/queries.js";
 import type { Actor } from "./actor.js";
 import { deleteApiKey, getApiKeyById, insertApiKey } from "./apiKeyQueries.js";
+import type { AuthInvalidator } from "./AuthInvalidations.js";
 import { generateApiKey } from "./apiKeys.js";
 import { dummyPasswordHash, verifyPassword } from "./passwords.js";
 
@@ -55,6 +56,7 @@ export class SessionService {
     private readonly db: Database,
     private readonly clock: Clock,
     private readonly audit: AuditService,
+    private readonly invalidations: AuthInvalidator,
     private readonly opts: SessionServiceOptions,
   ) {
     this.verify = opts.verifyPassword ?? verifyPassword;
@@ -107,7 +109,10 @@ export class SessionService {
    */
   async logout(actor: Actor, request: AuditRequest): Promise<void> {
     const row = await getApiKeyById(this.db, actor.apiKeyId);
-    if (row?.login_type === "password") await deleteApiKey(this.db, actor.apiKeyId);
+    if (row?.login_type === "password") {
+      await deleteApiKey(this.db, actor.apiKeyId);
+      await this.invalidations.keyRevoked(actor.apiKeyId);
+    }
     await this.audit.record({
       userId: actor.userId,
       action: "logout",

@@ -4,6 +4,9 @@ import type { UsersTable } from "../db/tables.js";
 
 export type UserRow = Selectable<UsersTable>;
 
+/** The columns a user's wire form (User) is made of. */
+export type UserProfileRow = Pick<UserRow, "id" | "username" | "email" | "name" | "status" | "roles" | "created_at" | "last_seen_at">;
+
 export type UserFilter = {
   /** Matches username or email, case-insensitively, anywhere in them. */
   text?: string;

@@ -3,6 +3,7 @@ import type { ApiKey, CreateTokenRequest, CreateTokenResponse } from "../../sdk/
 import type { AuditRequest, AuditService } from "../audit/auditService.js";
 import type { Actor } from "../auth/actor.js";
 import { deleteApiKey, getApiKeyOfUser, getTokenByName, listTokensByUser, type PublicApiKeyRow } from "../auth/apiKeyQueries.js";
+import type { AuthInvalidator } from "../auth/AuthInvalidations.js";
 import { authorize } from "../auth/policy.js";
 import { issueApiKey } from "../auth/sessions.js";
 import type { Clock } from "../clock.js";
@@ -26,6 +27,7 @@ export class TokenService {
     private readonly clock: Clock,
     private readonly users: UserService,
     private readonly audit: AuditService,
+    private readonly invalidations: AuthInvalidator,
   ) {}
 
   async create(actor: Actor, ref: string, input: CreateTokenRequest, request: AuditRequest): Promise<CreateTokenResponse> {
@@ -78,6 +80,7 @@ export class TokenService {
       if (!row) throw new NotFoundError(NOUN);
       Object.assign(draft, { resourceId: row.id, resourceTarget: row.token_name || row.id, additionalFields: { user_id: target.id, login_type: row.login_type } });
       await deleteApiKey(this.db, row.id);
+      await this.invalidations.keyRevoked(row.id);
     });
   }
 }

@@ -2,6 +2,7 @@ import { Role, type CreateFirstUserRequest, type CreateUserRequest, type ListUse
 import { auditDiff, type AuditRequest, type AuditService } from "../audit/auditService.js";
 import type { Actor } from "../auth/actor.js";
 import { deleteSessionsOfUser } from "../auth/apiKeyQueries.js";
+import type { AuthInvalidator } from "../auth/AuthInvalidations.js";
 import { withMember } from "../auth/authenticate.js";
 import { hashPassword, verifyPassword } from "../auth/passwords.js";
 import { authorize, authorizeRoleChange, authorizeRoleGrant, authorizeUserChange, type Subject } from "../auth/policy.js";
@@ -22,6 +23,7 @@ import {
   updateUserRoles,
   updateUserStatus,
   type UserFilter,
+  type UserProfileRow,
   type UserRow,
 } from "./queries.js";
 
@@ -35,6 +37,7 @@ export class UserService {
     private readonly db: Database,
     private readonly clock: Clock,
     private readonly audit: AuditService,
+    private readonly invalidations: AuthInvalidator,
     opts: { verifyPassword?: PasswordVerifier } = {},
   ) {
     this.verify = opts.verifyPassword ?? verifyPassword;
@@ -90,6 +93,11 @@ export class UserService {
   }
 
   async get(actor: Actor, ref: string): Promise<User> {
+    if (ref === "me" && actor.profile) {
+      // The authenticator has just read (or recently cached) this user: no need to ask the database again.
+      authorize(actor, "read", { type: "user", ownerId: actor.userId });
+      return toUserWith(actor.profile.user, actor.profile.organizationIds);
+    }
     const row = await this.resolve(actor, ref);
     authorize(actor, "read", { type: "user", ownerId: row.id });
     return this.toUser(row);
@@ -115,6 +123,7 @@ export class UserService {
               if (status === "suspended" && target.roles.includes("owner")) await this.keepAnotherActiveOwner(trx, target.id);
               return updateUserStatus(trx, target.id, status, this.clock.now());
             });
+      if (row !== target) await this.invalidations.userChanged(target.id);
       draft.diff = auditDiff({ status: target.status }, { status: row.status });
       return this.toUser(row);
     });
@@ -130,6 +139,7 @@ export class UserService {
         if (target.roles.includes("owner") && !roles.includes("owner")) await this.keepAnotherActiveOwner(trx, target.id);
         return updateUserRoles(trx, target.id, roles, this.clock.now());
       });
+      await this.invalidations.userChanged(target.id);
       draft.diff = auditDiff({ roles: target.roles }, { roles: row.roles });
       return this.toUser(row);
     });
@@ -152,6 +162,7 @@ export class UserService {
       }
       await updateUserPassword(this.db, target.id, await hashPassword(input.password), this.clock.now());
       await deleteSessionsOfUser(this.db, target.id, self ? actor.apiKeyId : undefined);
+      await this.invalidations.userChanged(target.id);
     });
   }
 
@@ -219,7 +230,7 @@ export function parseUserSearch(q: string | undefined): UserFilter {
   return filter;
 }
 
-function toUserWith(row: UserRow, organizationIds: string[]): User {
+function toUserWith(row: UserProfileRow, organizationIds: readonly string[]): User {
   return {
     id: row.id,
     username: row.username,
@@ -227,7 +238,7 @@ function toUserWith(row: UserRow, organizationIds: string[]): User {
     name: row.name,
     status: row.status,
     roles: withMember(row.roles),
-    organization_ids: organizationIds,
+    organization_ids: [...organizationIds],
     created_at: row.created_at.toISOString(),
     last_seen_at: row.last_seen_at ? row.last_seen_at.toISOString() : null,
   };
