@@ -1,3 +1,5 @@
+import http from "node:http";
+import https from "node:https";
 import type { ResourceState } from "../drivers/driver.js";
 import { ApiError, NetworkError, type ApiErrorBody } from "../sdk/errors.js";
 import { PROVISIONER_KEY_HEADER, PROVISIONER_WORKER_HEADER } from "../sdk/schemas/provisionerDaemons.js";
@@ -11,17 +13,31 @@ export class HttpJobSource implements JobSource {
   private readonly base: string;
   /** Which daemon claimed each job: several daemons share one source, and the server checks the claim. */
   private readonly claims = new Map<string, string>();
+  /**
+   * Connections of our own rather than fetch's shared pool: when a stopping
+   * daemon aborts its acquire long poll, fetch (undici 6 in Node 20) opens a
+   * new connection for the aborted request and sends nothing on it; against
+   * Den's server it stayed open for over a minute, and a server closing
+   * meanwhile waited for it. close() ends every connection of this agent.
+   */
+  private readonly agent: http.Agent;
 
   constructor(
     url: string,
     private readonly psk: string,
   ) {
     this.base = url.replace(/\/+$/, "") + "/api/v2/provisionerdaemons/jobs";
+    this.agent = this.base.startsWith("https:") ? new https.Agent({ keepAlive: true }) : new http.Agent({ keepAlive: true });
+  }
+
+  /** Ends the connections to the server; call it once the daemons that share this source have stopped. */
+  close(): void {
+    this.agent.destroy();
   }
 
   async acquire(workerId: string, signal: AbortSignal): Promise<AcquiredJob | null> {
     while (!signal.aborted) {
-      let res: Response;
+      let res: Answer;
       try {
         res = await this.post("/acquire", { worker_id: workerId }, workerId, signal);
       } catch (err) {
@@ -29,7 +45,7 @@ export class HttpJobSource implements JobSource {
         throw err;
       }
       if (res.status === 204) continue;
-      const job = (await res.json()) as AcquiredJob & { archive?: string };
+      const job = JSON.parse(res.body) as AcquiredJob & { archive?: string };
       this.claims.set(job.id, workerId);
       if (job.type === "template_version_import") return { ...job, archive: Buffer.from(job.archive as unknown as string, "base64") };
       return job;
@@ -38,7 +54,7 @@ export class HttpJobSource implements JobSource {
   }
 
   async heartbeat(jobId: string): Promise<{ canceled: boolean }> {
-    return (await (await this.post(`/${jobId}/heartbeat`, {}, this.claimOf(jobId))).json()) as { canceled: boolean };
+    return JSON.parse((await this.post(`/${jobId}/heartbeat`, {}, this.claimOf(jobId))).body) as { canceled: boolean };
   }
 
   async appendLogs(jobId: string, logs: JobLog[]): Promise<void> {
@@ -50,12 +66,12 @@ export class HttpJobSource implements JobSource {
   }
 
   async registerAgents(jobId: string, agents: AgentRegistration[]): Promise<AgentCredential[]> {
-    const body = (await (await this.post(`/${jobId}/agents`, { agents }, this.claimOf(jobId))).json()) as { agents: AgentCredential[] };
+    const body = JSON.parse((await this.post(`/${jobId}/agents`, { agents }, this.claimOf(jobId))).body) as { agents: AgentCredential[] };
     return body.agents;
   }
 
   async templateArchive(jobId: string): Promise<Uint8Array> {
-    const body = (await (await this.post(`/${jobId}/archive`, {}, this.claimOf(jobId))).json()) as { archive: string };
+    const body = JSON.parse((await this.post(`/${jobId}/archive`, {}, this.claimOf(jobId))).body) as { archive: string };
     return Buffer.from(body.archive, "base64");
   }
 
@@ -78,30 +94,44 @@ export class HttpJobSource implements JobSource {
     return this.claims.get(jobId) ?? "";
   }
 
-  private async post(path: string, body: unknown, workerId: string, signal?: AbortSignal): Promise<Response> {
+  private async post(path: string, body: unknown, workerId: string, signal?: AbortSignal): Promise<Answer> {
     const url = this.base + path;
-    let res: Response;
+    let res: Answer;
     try {
-      res = await fetch(url, {
-        method: "POST",
-        headers: { "content-type": "application/json", [PROVISIONER_KEY_HEADER]: this.psk, [PROVISIONER_WORKER_HEADER]: workerId },
-        body: JSON.stringify(body),
-        signal,
-      });
+      res = await this.send(url, JSON.stringify(body), workerId, signal);
     } catch (cause) {
       if ((cause as Error).name === "AbortError") throw cause;
       throw new NetworkError(url, cause);
     }
-    if (!res.ok && res.status !== 204) {
-      const text = await res.text();
+    if (res.status < 200 || res.status > 299) {
       let parsed: ApiErrorBody;
       try {
-        parsed = JSON.parse(text) as ApiErrorBody;
+        parsed = JSON.parse(res.body) as ApiErrorBody;
       } catch {
-        parsed = { message: `${res.status} ${res.statusText}`, detail: text.slice(0, 200) };
+        parsed = { message: `${res.status} ${res.statusText}`, detail: res.body.slice(0, 200) };
       }
       throw new ApiError(res.status, parsed, url);
     }
     return res;
   }
+
+  private send(url: string, payload: string, workerId: string, signal: AbortSignal | undefined): Promise<Answer> {
+    return new Promise((resolve, reject) => {
+      const headers = { "content-type": "application/json", "content-length": Buffer.byteLength(payload), [PROVISIONER_KEY_HEADER]: this.psk, [PROVISIONER_WORKER_HEADER]: workerId };
+      const req = (url.startsWith("https:") ? https : http).request(url, { method: "POST", agent: this.agent, headers, signal }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (chunk: Buffer) => chunks.push(chunk));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, statusText: res.statusMessage ?? "", body: Buffer.concat(chunks).toString("utf8") }));
+        res.on("error", reject);
+        res.on("close", () => {
+          if (!res.complete) reject(new Error("the connection closed before the whole answer arrived"));
+        });
+      });
+      req.on("error", reject);
+      req.end(payload);
+    });
+  }
 }
+
+/** An answer of the server, read whole: JSON documents, the largest a template archive. */
+type Answer = { status: number; statusText: string; body: string };

@@ -3,7 +3,7 @@ import { homedir } from "node:os";
 import { join } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
-import { parseDockerHost } from "../drivers/docker/DockerEngine.js";
+import { DockerSettings, dockerOptions, fillFromDockerEnvironment } from "../drivers/docker/dockerOptions.js";
 
 /**
  * Every option of `den server`, declared once. The CLI flags, the environment
@@ -39,10 +39,7 @@ export const serverOptions: ServerOption[] = [
   { key: "provisionerDaemons", flag: "--provisioner-daemons", env: "DEN_PROVISIONER_DAEMONS", kind: "number", default: 3, description: "Number of provisioner daemons run inside the server process." },
   { key: "ptyIdleTimeout", flag: "--pty-idle-timeout", env: "DEN_PTY_IDLE_TIMEOUT", kind: "duration", default: "1h", description: "How long a web terminal session with no client attached is kept before it ends." },
   { key: "agentDir", flag: "--agent-dir", env: "DEN_AGENT_DIR", kind: "string", default: "", defaultNote: "<den package>/dist/agent", description: "Folder of the agent tarballs (den-agent-linux-<arch>.tar.gz, built by `npm run build`) served at /bin/ to workspaces." },
-  { key: "dockerHost", flag: "--docker-host", env: "DEN_DOCKER_HOST", kind: "string", default: "", defaultNote: "$DOCKER_HOST, else unix:///var/run/docker.sock", description: "Docker Engine the docker driver uses: unix:///path/to/docker.sock, tcp://host:port or ssh://[user@]host[:port] (runs `docker system dial-stdio` on that host over ssh, as the docker CLI does)." },
-  { key: "dockerCertPath", flag: "--docker-cert-path", env: "DEN_DOCKER_CERT_PATH", kind: "string", default: "", defaultNote: "$DOCKER_CERT_PATH when DOCKER_TLS_VERIFY is set", description: "Folder with ca.pem, cert.pem and key.pem: a tcp:// Docker host is then reached over mutual TLS (as docker --tlsverify). Empty: plain TCP." },
-  { key: "dockerSshConfig", flag: "--docker-ssh-config", env: "DEN_DOCKER_SSH_CONFIG", kind: "string", default: "", description: "An ssh_config file that ssh uses (ssh -F) to reach an ssh:// Docker host: IdentityFile, UserKnownHostsFile, ProxyJump. Empty: the server user's ~/.ssh/config and keys." },
-  { key: "dockerAllowedHostPaths", flag: "--docker-allowed-host-paths", env: "DEN_DOCKER_ALLOWED_HOST_PATHS", kind: "string", default: "", description: "Comma-separated host folders that docker templates may bind-mount (a mount source must be one of them or below one). Empty allows no host path." },
+  ...dockerOptions,
   { key: "wildcardAccessUrl", flag: "--wildcard-access-url", env: "DEN_WILDCARD_ACCESS_URL", kind: "string", default: "", description: "Host pattern of subdomain apps and port URLs, *.<suffix>[:port], e.g. *.den.localhost:3000; the scheme is the access URL's. Needs a wildcard DNS record (and TLS certificate) for the pattern; *.localhost needs none. Empty: apps are served by path only and ports cannot be opened in a browser." },
   { key: "disablePathApps", flag: "--disable-path-apps", env: "DEN_DISABLE_PATH_APPS", kind: "boolean", default: false, description: "Refuse path-based apps (/@user/workspace/apps/slug/): they share the dashboard's origin, so their scripts act with the session of whoever opens them. Subdomain apps keep working." },
   { key: "dangerousAllowPathAppSharing", flag: "--dangerous-allow-path-app-sharing", env: "DEN_DANGEROUS_ALLOW_PATH_APP_SHARING", kind: "boolean", default: false, description: "Honour the share level of path-based apps. Without it they open for their owner only, because a shared path app's scripts could act as any user who opens it." },
@@ -69,17 +66,7 @@ export const ServerConfig = z.object({
   provisionerDaemons: z.number().int().min(0).max(64),
   provisionerPsk: z.string(),
   agentDir: z.string(),
-  dockerHost: z.string().superRefine((v, ctx) => {
-    if (v === "") return;
-    try {
-      parseDockerHost(v);
-    } catch (err) {
-      ctx.addIssue({ code: "custom", message: (err as Error).message });
-    }
-  }),
-  dockerSshConfig: z.string(),
-  dockerAllowedHostPaths: z.string(),
-  dockerCertPath: z.string(),
+  ...DockerSettings.shape,
   ptyIdleTimeout: Duration,
   wildcardAccessUrl: z.string().refine((v) => v === "" || WILDCARD_HOST.test(v), "must be a host pattern *.<suffix>[:port], e.g. *.den.localhost:3000 (no scheme, no path)"),
   disablePathApps: z.boolean(),
@@ -127,9 +114,7 @@ export function loadServerConfig(flags: Partial<Record<keyof ServerConfig, unkno
   }
   if (raw.dataDir === undefined) raw.dataDir = join(env.HOME || homedir(), ".local", "share", "den");
   if (raw.accessUrl === undefined) raw.accessUrl = `http://${raw.httpAddress as string}`;
-  // Docker's own variable, as every Docker client honours it.
-  if (raw.dockerHost === "" && env.DOCKER_HOST) raw.dockerHost = env.DOCKER_HOST;
-  if (raw.dockerCertPath === "" && env.DOCKER_TLS_VERIFY && env.DOCKER_TLS_VERIFY !== "0") raw.dockerCertPath = env.DOCKER_CERT_PATH || join(env.HOME || homedir(), ".docker");
+  fillFromDockerEnvironment(raw, env);
   const parsed = ServerConfig.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;

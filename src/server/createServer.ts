@@ -96,6 +96,12 @@ export async function createServer(deps: ServerDeps): Promise<DenServer> {
     intercept: appArea.proxy,
   });
   registerAgentDownloads(app, delivery);
+  // Dashboards' live-update streams never end on their own: end them when closing starts, so
+  // that the app's close waits only for ordinary requests in flight.
+  app.addHook("preClose", (done) => {
+    workspaceArea.closeAll();
+    done();
+  });
   return {
     app,
     routes,

@@ -1,6 +1,5 @@
 import { randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
-import type { Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pino } from "pino";
@@ -61,6 +60,7 @@ describe.runIf(haveDocker)(`docker images built from the template${haveDocker ? 
   let api: WorkspaceTestApi;
   let owner: TestUser;
   let daemon: ProvisionerDaemon;
+  let source: HttpJobSource;
   let drivers: DriverRegistry;
   let image: string;
   let dataDir: string;
@@ -68,13 +68,10 @@ describe.runIf(haveDocker)(`docker images built from the template${haveDocker ? 
   const nonce = randomUUID();
   const workspaceIds: string[] = [];
   const builtImages = new Set<string>();
-  const sockets = new Set<Socket>();
-  let closing = false;
 
   beforeAll(async () => {
     image = await buildTestImage();
     server = await createTestServer({ config: { provisionerDaemons: 0, provisionerPsk: PSK, dockerHost: process.env.DOCKER_HOST ?? "" } });
-    server.app.server.on("connection", (socket: Socket) => (closing ? socket.destroy() : sockets.add(socket.once("close", () => sockets.delete(socket)))));
     const url = await server.app.listen({ host: "127.0.0.1", port: 0 });
     server.setAccessUrl(url);
     jobs = await JobWatcher.start(server);
@@ -82,7 +79,8 @@ describe.runIf(haveDocker)(`docker images built from the template${haveDocker ? 
     owner = await createFirstOwner(server.app);
     dataDir = mkdtempSync(join(tmpdir(), "den-build-test-"));
     drivers = createDriverRegistry({ dataDir, docker: { host: process.env.DOCKER_HOST, agentUrl: () => url } });
-    daemon = new ProvisionerDaemon({ id: "docker-build-test", source: new HttpJobSource(url, PSK), drivers, log: pino({ level: "silent" }) });
+    source = new HttpJobSource(url, PSK);
+    daemon = new ProvisionerDaemon({ id: "docker-build-test", source, drivers, log: pino({ level: "silent" }) });
     daemon.start();
   }, 600_000);
 
@@ -90,11 +88,8 @@ describe.runIf(haveDocker)(`docker images built from the template${haveDocker ? 
     removeDockerObjectsOf(workspaceIds);
     for (const tag of builtImages) docker("rmi", "-f", tag);
     await daemon?.stop();
+    source?.close();
     drivers?.close();
-    // A stopped daemon's HTTP client may still open a connection on which it sends nothing; the server's
-    // close would wait for it until the headers time-out (over a minute). Nothing needs the sockets now.
-    closing = true;
-    for (const socket of sockets) socket.destroy();
     await jobs?.close();
     await server?.stop();
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -107,5 +107,17 @@ describe("external provisioner daemon", () => {
     // A user's session token is no provisioner key.
     const asUser = await server.app.inject({ method: "POST", url: "/api/v2/provisionerdaemons/jobs/acquire", headers: withToken(owner.token), payload: { worker_id: "x" } });
     expect(asUser.statusCode).toBe(401);
+  });
+
+  it("refuses a Docker host it cannot use with one line naming the option", () => {
+    const run = spawnSync(process.execPath, [DEN, "provisioner", "start", "--url", url, "--psk", PSK, "--data-dir", dataDir, "--docker-host", "bogus://x"], {
+      env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: dataDir },
+      encoding: "utf8",
+      timeout: 30_000,
+    });
+    expect(run.status, run.stderr).toBe(1);
+    expect(run.stdout).toBe("");
+    expect(run.stderr).toMatch(/^den: --docker-host \(DEN_DOCKER_HOST\): DOCKER_HOST "bogus:\/\/x": must be .*\n$/);
+    expect(run.stderr.trim().split("\n")).toHaveLength(1);
   });
 });

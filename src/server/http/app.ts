@@ -1,6 +1,7 @@
 import fastifyWebsocket from "@fastify/websocket";
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyRequest, type FastifyServerFactory } from "fastify";
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
+import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import type { Logger } from "pino";
 import type { BuildInfo } from "../../sdk/schemas/users.js";
@@ -79,6 +80,11 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
       done();
     });
   }
+  const endConnections = endConnectionsWhenQuiet(app.server);
+  app.addHook("preClose", (done) => {
+    endConnections();
+    done();
+  });
   app.decorateRequest("actor", null);
   app.decorateRequest("startTime", 0n);
   app.setErrorHandler(createErrorHandler(opts.log));
@@ -177,6 +183,38 @@ function interceptingServer(intercept: RequestInterceptor): FastifyServerFactory
       return emit(event, ...args);
     }) as typeof server.emit;
     return server;
+  };
+}
+
+/**
+ * Arms the end of every HTTP connection once the app closes and no request is
+ * in flight. Node's close ends idle keep-alive connections only: one that was
+ * opened but has not sent a request yet (a client pool's spare connection)
+ * counts as busy, and close would wait until the client gives up on it (over
+ * a minute for fetch's spare connection, as measured). Requests in flight
+ * still finish first. Upgraded connections (WebSockets, app tunnels) have left
+ * the HTTP server and are closed by their owners.
+ */
+function endConnectionsWhenQuiet(server: http.Server): () => void {
+  let closing = false;
+  let inFlight = 0;
+  const endIfQuiet = () => {
+    if (closing && inFlight === 0) server.closeAllConnections();
+  };
+  server.on("request", (_req: IncomingMessage, res: ServerResponse) => {
+    inFlight++;
+    res.once("close", () => {
+      inFlight--;
+      endIfQuiet();
+    });
+  });
+  // One accepted after the sweep, before the listening socket closed, would be missed by it.
+  server.on("connection", (socket: Socket) => {
+    if (closing && inFlight === 0) socket.destroy();
+  });
+  return () => {
+    closing = true;
+    endIfQuiet();
   };
 }
 

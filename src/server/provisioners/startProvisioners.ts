@@ -1,5 +1,6 @@
 import { hostname } from "node:os";
 import type { Logger } from "pino";
+import { dockerDriverOptions } from "../../drivers/docker/dockerOptions.js";
 import { createDriverRegistry } from "../../drivers/registry.js";
 import { ProvisionerDaemon } from "../../provisioner/provisionerDaemon.js";
 import type { ServerConfig } from "../config.js";
@@ -30,12 +31,10 @@ export function startProvisioners(deps: { db: Database; pubsub: PubSub; log: Log
     dataDir: deps.config.dataDir,
     process: { agent: { command: localAgentCommand(), url: deps.agentUrl } },
     docker: {
+      ...dockerDriverOptions(deps.config),
       // Read at each build, so that a changed setting (a test pointing it at a dead socket) takes effect.
       host: () => deps.config.dockerHost,
-      certPath: deps.config.dockerCertPath,
-      sshConfig: deps.config.dockerSshConfig,
       agentUrl: deps.agentUrl,
-      allowedHostPaths: deps.config.dockerAllowedHostPaths.split(",").map((p) => p.trim()).filter((p) => p !== ""),
     },
   });
   const daemons = Array.from({ length: deps.config.provisionerDaemons }, (_, i) =>

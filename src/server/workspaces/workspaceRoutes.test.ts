@@ -211,6 +211,21 @@ describe("GET /workspaces/{id}/watch", () => {
   });
 });
 
+describe("closing the server", () => {
+  // Last in this file: it closes the app that the other tests use.
+  it("ends open watch streams so that closing does not wait for them", async () => {
+    const ws = await api.createAndSettle(alice.token, { name: "closing", template_id: template.id, rich_parameter_values: [{ name: "region", value: "eu" }] });
+    const res = await fetch(`${url}/api/v2/workspaces/${ws.id}/watch`, { headers: { "Den-Session-Token": alice.token } });
+    const events = readEvents(res.body!);
+    expect((await events.next()).value).toMatchObject({ id: ws.id });
+    const closing = server.app.close().then(() => "closed");
+    // Far above what a close takes; without the preClose hook the watch holds the close until the client goes.
+    const deadline = new Promise((resolve) => setTimeout(resolve, 20_000, "still open after 20 s").unref());
+    expect(await Promise.race([closing, deadline])).toBe("closed");
+    expect((await events.next()).done).toBe(true);
+  });
+});
+
 /** Parses `event: data` frames of a server-sent event stream into workspaces. */
 async function* readEvents(body: ReadableStream<Uint8Array>): AsyncGenerator<Workspace> {
   const decoder = new TextDecoder();
