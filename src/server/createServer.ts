@@ -75,7 +75,7 @@ export async function createServer(deps: ServerDeps): Promise<DenServer> {
     ptyIdleTimeoutSeconds: Math.round(parseDuration(config.ptyIdleTimeout) / 1000),
   });
   routes.push(...agentRoutes({ db, connections: agentConnections }));
-  const appArea = await createAppArea({ db, clock, log: deps.log.child({ component: "apps" }), config, connections: agentConnections, accessUrl: () => accessUrl, observe: deps.observe });
+  const appArea = await createAppArea({ db, clock, log: deps.log.child({ component: "apps" }), config, connections: agentConnections, authenticate: userArea.authenticate, accessUrl: () => accessUrl, observe: deps.observe });
   routes.push(...appArea.routes);
   const delivery = { agentDir: config.agentDir || defaultAgentDir(), accessUrl: () => accessUrl };
   routes.push(...agentDeliveryRoutes(delivery));

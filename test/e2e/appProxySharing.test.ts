@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ServerConfig } from "../../src/server/config.js";
 import type { Workspace } from "../../src/sdk/schemas/workspaces.js";
+import { loginAs } from "../../src/server/users/testUsers.js";
 import { AgentWorkspaceEnv } from "../support/agentWorkspace.js";
 import { appRequest, type AppResponse } from "../support/appRequest.js";
 import { createAppWorkspace, signInToAppHost } from "../support/appTemplates.js";
@@ -125,6 +126,17 @@ describe("with the default flags", () => {
     expect(path.headers.location).toBe(`/login?redirect=${encodeURIComponent("/@alice/dev/apps/mine/echo")}`);
     const sub = await env.open("anonymous", "subdomain", SLUG.owner);
     expect(sub.headers.location).toBe(`${env.url}/api/v2/applications/auth-redirect?redirect_uri=${encodeURIComponent(`http://${env.host(SLUG.owner)}/echo`)}`);
+  });
+
+  it("closes a path app to a session on the very next request after it logs out", async () => {
+    const token = await loginAs(env.t.env.server.app, env.t.alice.email);
+    const open = () => appRequest(env.url, { path: `/@alice/dev/apps/${SLUG.owner}/echo`, headers: { accept: "text/html", "den-session-token": token } });
+    // Twice, so that the session is in the authenticator's cache when it ends.
+    expect(outcome(await open())).toBe("app");
+    expect(outcome(await open())).toBe("app");
+    const logout = await fetch(`${env.url}/api/v2/users/logout`, { method: "POST", headers: { "den-session-token": token, "content-type": "application/json" }, body: "{}" });
+    expect(logout.status).toBe(204);
+    expect(outcome(await open())).toBe("login");
   });
 
   it("lets a site owner open another user's subdomain app but not their path app", async () => {

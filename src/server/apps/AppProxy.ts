@@ -4,6 +4,7 @@ import type { Logger } from "pino";
 import type { AgentAppSpec } from "../../sdk/schemas/agentProtocol.js";
 import { TunnelClosedError, TunnelStreamError, type TunnelClient } from "../../tunnel/openTunnel.js";
 import type { AgentConnections } from "../agents/agentConnections.js";
+import type { Authenticator } from "../auth/authenticate.js";
 import type { Clock } from "../clock.js";
 import type { Database } from "../db/database.js";
 import { readCookie, serializeCookie } from "../http/cookies.js";
@@ -40,6 +41,8 @@ export type AppProxyOptions = {
   log: Logger;
   connections: AgentConnections;
   signer: AppTokenSigner;
+  /** The API's authenticator: path apps know the dashboard session. */
+  authenticate: Authenticator;
   /** The dashboard's URL (it can change once the server listens). */
   accessUrl: () => string;
   /** --wildcard-access-url; empty for none. */
@@ -93,7 +96,7 @@ export class AppProxy {
 
   constructor(private readonly opts: AppProxyOptions) {
     this.wildcard = parseWildcardHost(opts.wildcardAccessUrl);
-    this.viewers = new AppViewers(opts.db, opts.clock, opts.signer);
+    this.viewers = new AppViewers(opts.db, opts.clock, opts.signer, opts.authenticate);
     this.workspaces = new ExpiringCache(opts.clock, LOOKUP_CACHE_MS);
     this.portShares = new ExpiringCache(opts.clock, LOOKUP_CACHE_MS);
     this.usage = new WorkspaceUsageTracker(opts.db, opts.clock, opts.log);

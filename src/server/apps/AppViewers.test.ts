@@ -1,6 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestServer, type TestServer } from "../../../test/support/testServer.js";
+import { ApiKeyCache } from "../auth/ApiKeyCache.js";
+import { createAuthenticator } from "../auth/authenticate.js";
 import { systemClock } from "../clock.js";
 import { createFirstOwner, createTestUser, withToken, type TestUser } from "../users/testUsers.js";
 import { AppTokenSigner } from "./appTokens.js";
@@ -16,7 +18,8 @@ describe("AppViewers.fromSession (path apps)", () => {
     const owner = await createFirstOwner(server.app);
     alice = await createTestUser(server.app, owner, "alice");
     bob = await createTestUser(server.app, owner, "bob");
-    viewers = new AppViewers(server.database.db, systemClock, new AppTokenSigner(randomBytes(32)));
+    const authenticate = createAuthenticator(server.database.db, systemClock, new ApiKeyCache(systemClock));
+    viewers = new AppViewers(server.database.db, systemClock, new AppTokenSigner(randomBytes(32)), authenticate);
   });
   afterAll(async () => {
     await server.stop();

@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders } from "node:http";
-import { authenticateToken, sessionTokenOf, withMember } from "../auth/authenticate.js";
+import { withMember, type Authenticator } from "../auth/authenticate.js";
 import type { Clock } from "../clock.js";
 import type { Database } from "../db/database.js";
 import { AuthenticationError } from "../errors.js";
@@ -8,25 +8,26 @@ import { getActiveUser } from "./appWorkspaceQueries.js";
 import type { AppTokenSigner } from "./appTokens.js";
 import { ExpiringCache } from "./ExpiringCache.js";
 
-/** A suspended user or a revoked session stops working within this. */
+/** A suspended user stops working on app hosts within this (dashboard sessions go through the authenticator's own cache, invalidated at once). */
 const VIEWER_CACHE_MS = 3000;
 
 /**
  * Who is asking, for the app proxy. Path apps know the dashboard session
  * (cookie or header); subdomain apps only their own host's den_app_token.
- * Lookups are cached for a few seconds so that an app's many requests (a
- * page and its assets) do not each cost a database round trip.
+ * Sessions go through the API's authenticator, whose key cache every
+ * replica empties at once on logout, token deletion or suspension; users of
+ * app tokens are cached here for a few seconds so that an app's many
+ * requests (a page and its assets) do not each cost a database round trip.
  */
 export class AppViewers {
-  private readonly sessions: ExpiringCache<Viewer>;
   private readonly users: ExpiringCache<Viewer>;
 
   constructor(
     private readonly db: Database,
     private readonly clock: Clock,
     private readonly signer: AppTokenSigner,
+    private readonly authenticate: Authenticator,
   ) {
-    this.sessions = new ExpiringCache(clock, VIEWER_CACHE_MS);
     this.users = new ExpiringCache(clock, VIEWER_CACHE_MS);
   }
 
@@ -36,18 +37,13 @@ export class AppViewers {
    * the login page says why, and logging in clears what it can.
    */
   async fromSession(headers: IncomingHttpHeaders): Promise<Viewer> {
-    let sent: ReturnType<typeof sessionTokenOf>;
     try {
-      sent = sessionTokenOf(headers);
+      const actor = await this.authenticate({ headers });
+      return actor ? { userId: actor.userId, roles: actor.roles } : null;
     } catch (err) {
       if (err instanceof AuthenticationError) return null;
       throw err;
     }
-    if (!sent) return null;
-    return this.sessions.get(sent.token, async () => {
-      const actor = await authenticateToken(this.db, this.clock, sent.token);
-      return actor ? { userId: actor.userId, roles: actor.roles } : null;
-    });
   }
 
   /** The user of a den_app_token cookie valid for this host. */

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import type { Logger } from "pino";
 import type { AgentConnections } from "../agents/agentConnections.js";
+import type { Authenticator } from "../auth/authenticate.js";
 import type { Clock } from "../clock.js";
 import { parseDuration, type ServerConfig } from "../config.js";
 import type { Database } from "../db/database.js";
@@ -20,6 +21,7 @@ export type AppAreaDeps = {
   log: Logger;
   config: ServerConfig;
   connections: AgentConnections;
+  authenticate: Authenticator;
   accessUrl: () => string;
   observe?: HttpObserver;
 };
@@ -34,6 +36,7 @@ export async function createAppArea(deps: AppAreaDeps): Promise<{ routes: RouteS
     clock: deps.clock,
     log: deps.log,
     connections: deps.connections,
+    authenticate: deps.authenticate,
     signer,
     accessUrl,
     wildcardAccessUrl: config.wildcardAccessUrl,
