@@ -2,6 +2,7 @@ import type { IncomingMessage } from "node:http";
 import type { Socket } from "node:net";
 import type { Logger } from "pino";
 import { WebSocket } from "ws";
+import { clientWebSocketOptions } from "../tunnel/clientWebSocketOptions.js";
 import { serveTunnel, type IncomingStream } from "../tunnel/serveTunnel.js";
 import { webSocketDuplex } from "../tunnel/webSocketDuplex.js";
 import { backoffDelay, defaultBackoff, type Backoff } from "./backoff.js";
@@ -87,8 +88,8 @@ export class AgentConnection {
     const url = connectUrl(this.opts.url);
     log.debug({ url }, "connecting to the server");
     const ws = new WebSocket(url, {
+      ...clientWebSocketOptions(url),
       headers: { [TOKEN_HEADER]: token },
-      perMessageDeflate: false,
       handshakeTimeout: 15_000,
     });
     this.ws = ws;

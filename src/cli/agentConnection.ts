@@ -3,6 +3,7 @@ import { WebSocket } from "ws";
 import type { DenClient } from "../sdk/client/DenClient.js";
 import { SESSION_TOKEN_HEADER } from "../sdk/client/http.js";
 import type { Workspace, WorkspaceAgent } from "../sdk/schemas/workspaces.js";
+import { clientWebSocketOptions } from "../tunnel/clientWebSocketOptions.js";
 import { webSocketDuplex } from "../tunnel/webSocketDuplex.js";
 import { CliError } from "./errors.js";
 import { findWorkspace } from "./workspaceRef.js";
@@ -77,7 +78,7 @@ export function openAgentRelay(client: DenClient, agentId: string, kind: RelayKi
   const url = client.http.apiUrl(`/workspaceagents/${encodeURIComponent(agentId)}/${kind}`, query).replace(/^http/, "ws");
   const headers: Record<string, string> = {};
   if (client.token) headers[SESSION_TOKEN_HEADER] = client.token;
-  const ws = new WebSocket(url, { headers, perMessageDeflate: false });
+  const ws = new WebSocket(url, { ...clientWebSocketOptions(url), headers });
   let settle: (error: RelayError | undefined) => void = () => undefined;
   const ended = new Promise<RelayError | undefined>((resolve) => (settle = resolve));
   return new Promise((resolve, reject) => {

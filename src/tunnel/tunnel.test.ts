@@ -1,7 +1,8 @@
 import { createHash, randomBytes } from "node:crypto";
-import type { AddressInfo } from "node:net";
+import { connect, createServer, type AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { WebSocket, WebSocketServer } from "ws";
+import { clientWebSocketOptions } from "./clientWebSocketOptions.js";
 import { TunnelClient, TunnelStreamError } from "./openTunnel.js";
 import { serveTunnel, type IncomingStream } from "./serveTunnel.js";
 import { webSocketDuplex } from "./webSocketDuplex.js";
@@ -16,7 +17,7 @@ async function tunnelPair(onStream: (s: IncomingStream) => void): Promise<Tunnel
   const wss = new WebSocketServer({ port: 0, host: "127.0.0.1", perMessageDeflate: false });
   await new Promise((r) => wss.once("listening", r));
   const accepted = new Promise<WebSocket>((resolve) => wss.once("connection", resolve));
-  const agentWs = new WebSocket(`ws://127.0.0.1:${(wss.address() as AddressInfo).port}`, { perMessageDeflate: false });
+  const agentWs = new WebSocket(`ws://127.0.0.1:${(wss.address() as AddressInfo).port}`, clientWebSocketOptions("ws://127.0.0.1/"));
   await new Promise((r) => agentWs.once("open", r));
   serveTunnel(webSocketDuplex(agentWs), onStream);
   const client = new TunnelClient(webSocketDuplex(await accepted));
@@ -44,6 +45,35 @@ describe("tunnel", () => {
     await done;
     const digest = (b: Buffer) => createHash("sha256").update(b).digest("hex");
     expect(digest(Buffer.concat(received))).toBe(digest(data));
+  });
+
+  it("echoes more than the sockets buffer both ways at once without stalling", async () => {
+    // Both sessions write while the other is busy writing, and Node's HTTP/2
+    // stops reading while it writes: had the WebSockets stopped reading too,
+    // each side's write would wait for the other's read.
+    const echo = createServer({ allowHalfOpen: true }, (socket) => socket.pipe(socket));
+    await new Promise<void>((resolve) => echo.listen(0, "127.0.0.1", resolve));
+    cleanups.push(() => echo.close());
+    const port = (echo.address() as AddressInfo).port;
+    const client = await tunnelPair((s) => {
+      const stream = s.accept();
+      const socket = connect({ host: "127.0.0.1", port, allowHalfOpen: true });
+      socket.pipe(stream);
+      stream.pipe(socket);
+    });
+    const stream = await client.openStream("/tcp");
+    const data = randomBytes(48 * 1024 * 1024);
+    const hash = createHash("sha256");
+    let received = 0;
+    stream.on("data", (c: Buffer) => {
+      hash.update(c);
+      received += c.length;
+    });
+    const done = new Promise<void>((resolve) => stream.on("end", resolve));
+    stream.end(data);
+    await done;
+    expect(received).toBe(data.length);
+    expect(hash.digest("hex")).toBe(createHash("sha256").update(data).digest("hex"));
   });
 
   it("reports a refused stream with the agent's status and message", async () => {
