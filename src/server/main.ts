@@ -10,6 +10,8 @@ import { migrate } from "./db/migrate.js";
 import { createServerMetrics, startMetricsListener } from "./http/metrics.js";
 
 const SHUTDOWN_GRACE_MS = 10_000;
+/** Connections the kernel may queue before the server accepts them. */
+const LISTEN_BACKLOG = 4096;
 
 /**
  * The composition root of `den server`: the only place that reads the
@@ -59,7 +61,9 @@ export async function runServer(config: ServerConfig, out: NodeJS.WritableStream
     stops.push(() => closeWithin(server.app.close(), SHUTDOWN_GRACE_MS, log));
     checkpoint();
     const [host, port] = splitHostPort(config.httpAddress);
-    const address = await server.app.listen({ host, port });
+    // Agents reconnect all at once after a restart: Node's default backlog (511) overflowed from
+    // ~3000 dialling agents in bench/scale.ts; the kernel caps it at net.core.somaxconn anyway.
+    const address = await server.app.listen({ host, port, backlog: LISTEN_BACKLOG });
     checkpoint();
     const accessUrl = config.accessUrl === `http://${config.httpAddress}` ? address : config.accessUrl;
     server.setAccessUrl(accessUrl);
