@@ -2,14 +2,13 @@
 // authenticated API call against a bare Fastify route measured in the same run
 // (TARGETS.md: users/me ≥ 0.5× the bare route). Prints figures; asserts nothing.
 // Record results in bench/README.md.
-import { execFile, execFileSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import Fastify from "fastify";
 import { startDenServer, type DenServerProcess } from "../test/support/startDenServer.js";
-import type { LoadOptions, LoadResult } from "./runLoad.js";
+import { runLoadProcess, type LoadOptions, type LoadResult } from "./runLoad.js";
 
 const CONNECTIONS = 32;
 const WARMUP_SECONDS = 2;
@@ -19,8 +18,7 @@ const root = join(import.meta.dirname, "..");
 /** Runs the load generator in its own process, so that it never shares an event loop with a server it measures. */
 async function load(url: string, headers: Record<string, string> = {}): Promise<LoadResult> {
   const opts: LoadOptions = { url, headers, connections: CONNECTIONS, warmupSeconds: WARMUP_SECONDS, seconds: SECONDS };
-  const { stdout } = await promisify(execFile)(process.execPath, ["--import", "tsx", join(root, "bench", "runLoad.ts"), JSON.stringify(opts)], { cwd: root });
-  return JSON.parse(stdout) as LoadResult;
+  return runLoadProcess(opts);
 }
 
 async function timedStart(dataDir: string): Promise<{ server: DenServerProcess; seconds: number }> {

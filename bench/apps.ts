@@ -12,13 +12,13 @@
 //
 // Prints figures and ratios; asserts nothing. Record results in bench/README.md.
 // `--cpu-prof DIR` also writes a CPU profile of the den server into DIR.
-import { execFile, execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { createHash } from "node:crypto";
 import { readFileSync, mkdtempSync, rmSync } from "node:fs";
 import { get } from "node:http";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
-import { parseArgs, promisify } from "node:util";
+import { parseArgs } from "node:util";
 import { WebSocket } from "ws";
 import type { Workspace } from "../src/sdk/schemas/workspaces.js";
 import { agentPid } from "../test/support/agentWorkspace.js";
@@ -28,7 +28,7 @@ import { unreachableUrl } from "../test/support/cli.js";
 import { downloadSha256, startEchoApp, type EchoApp } from "../test/support/echoApp.js";
 import { startDenServer, type DenServerProcess } from "../test/support/startDenServer.js";
 import { call, pushTemplate, sleep, type Api } from "./benchApi.js";
-import type { LoadOptions, LoadResult } from "./runLoad.js";
+import { runLoadProcess, type LoadOptions, type LoadResult } from "./runLoad.js";
 
 const root = join(import.meta.dirname, "..");
 const MIB = 1024 * 1024;
@@ -58,8 +58,7 @@ type DownloadRoute = Route["name"] | "tcp relay";
 /** Runs the load generator in its own process, so that it shares an event loop with none of the processes measured. */
 async function load(url: string, headers: Record<string, string>): Promise<LoadResult> {
   const opts: LoadOptions = { url, headers, connections: CONNECTIONS, warmupSeconds: WARMUP_SECONDS, seconds: SECONDS };
-  const { stdout } = await promisify(execFile)(process.execPath, ["--import", "tsx", join(root, "bench", "runLoad.ts"), JSON.stringify(opts)], { cwd: root });
-  return JSON.parse(stdout) as LoadResult;
+  return runLoadProcess(opts);
 }
 
 /** CPU seconds (user + system) a process has used so far. */

@@ -9,8 +9,21 @@ export type PortTarget = { owner: string; workspace: string; agent: string; port
  * `*.` pattern. The names are DNS labels that never contain `--`.
  */
 export function portUrl(accessUrl: string, wildcardHost: string, target: PortTarget): string | undefined {
-  if (!wildcardHost.startsWith("*.") || wildcardHost.length <= 2) return undefined;
-  const scheme = new URL(accessUrl).protocol;
   const first = `${target.port}${target.protocol === "https" ? "s" : ""}`;
-  return `${scheme}//${[first, target.agent, target.workspace, target.owner].join("--")}.${wildcardHost.slice(2)}/`;
+  return subdomainUrl(new URL(accessUrl).protocol, wildcardHost, first, target);
+}
+
+/** "*.den.localhost:3000" → "den.localhost:3000"; undefined for "" or anything that is not a `*.` pattern. */
+export function wildcardSuffix(wildcardHost: string): string | undefined {
+  return wildcardHost.startsWith("*.") && wildcardHost.length > 2 ? wildcardHost.slice(2) : undefined;
+}
+
+/**
+ * `<scheme>//<first>--<agent>--<workspace>--<owner>.<suffix>/`, where
+ * `first` is an app's slug or a port: the host names of subdomain apps and
+ * ports (the server parses them in src/server/apps/appHostname.ts).
+ */
+export function subdomainUrl(scheme: string, wildcardHost: string, first: string, names: Pick<PortTarget, "owner" | "workspace" | "agent">): string | undefined {
+  const suffix = wildcardSuffix(wildcardHost);
+  return suffix ? `${scheme}//${[first, names.agent, names.workspace, names.owner].join("--")}.${suffix}/` : undefined;
 }

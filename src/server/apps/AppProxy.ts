@@ -19,13 +19,13 @@ import { ExpiringCache } from "./ExpiringCache.js";
 import { capPortShareLevel } from "./maxPortShareLevel.js";
 import { getPortShare } from "./portShareQueries.js";
 import { appRequestHeaders, appResponseHeaders, type ForwardedFor } from "./proxyHeaders.js";
+import { sameOriginPath, takeConnectParam } from "./takeConnectParam.js";
+import { relayUpgrade } from "./relayUpgrade.js";
 import { openTunnelSocket, TunnelHttpAgents } from "./TunnelHttpAgents.js";
 import { WorkspaceUsageTracker } from "./WorkspaceUsageTracker.js";
 
 /** Cookie on an app host that holds its signed app token. */
 export const APP_TOKEN_COOKIE = "den_app_token";
-/** Query parameter that brings an exchange token from the API origin to an app host. */
-export const APP_CONNECT_PARAM = "den_app_connect";
 
 /** How long a workspace's agents, apps and health, and a port's share, are reused before being read again. */
 const LOOKUP_CACHE_MS = 2000;
@@ -371,9 +371,8 @@ export class AppProxy {
   }
 
   /**
-   * Relays a WebSocket (or other) upgrade on its own tunnel stream: the
-   * request goes through Node's HTTP client so that the app's answer is
-   * filtered like any other, then bytes flow both ways untouched.
+   * Relays a WebSocket (or other) upgrade on a tunnel stream of its own
+   * (relayUpgrade.ts), counted among the exchanges ended when the server closes.
    */
   private async forwardUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, dest: Destination): Promise<void> {
     this.usage.touch(dest.workspaceId);
@@ -386,37 +385,15 @@ export class AppProxy {
     if (socket.destroyed) return void stream.destroy();
     this.open.add(socket);
     socket.once("close", () => this.open.delete(socket));
-    const upstream = http.request({
-      createConnection: () => stream as never,
-      method: req.method,
+    relayUpgrade({
+      client: socket,
+      head,
+      upstream: stream,
+      method: req.method ?? "GET",
       path: dest.path,
       headers: appRequestHeaders(req.rawHeaders, dest.forwarded, req.headers.upgrade ?? "websocket"),
+      explain: (err) => this.upstreamError(err, dest),
     });
-    upstream.on("upgrade", (incoming, appSocket, appHead) => {
-      socket.write(responseHead(incoming, appResponseHeaders(incoming.rawHeaders, true)));
-      if (appHead.length > 0) socket.write(appHead);
-      if (head.length > 0) appSocket.write(head);
-      const end = () => {
-        socket.destroy();
-        appSocket.destroy();
-      };
-      appSocket.on("error", end).on("close", end);
-      socket.on("error", end).on("close", end);
-      appSocket.pipe(socket);
-      socket.pipe(appSocket);
-    });
-    upstream.on("response", (incoming) => {
-      // The app did not switch protocols: pass its answer on and close.
-      socket.write(responseHead(incoming, [...appResponseHeaders(incoming.rawHeaders), "Connection", "close"]));
-      incoming.pipe(socket);
-      incoming.on("error", () => socket.destroy());
-    });
-    upstream.on("error", (err) => {
-      if (socket.writable) writeAppErrorToSocket(socket, this.upstreamError(err, dest));
-      else socket.destroy();
-    });
-    socket.once("close", () => upstream.destroy());
-    upstream.end();
   }
 
   private upstreamError(err: unknown, dest: Destination): AppErrorPage {
@@ -432,51 +409,11 @@ function page(status: number, title: string, reason: string, link?: { href: stri
   return { kind: "page", page: { status, title, reason, link, refreshSeconds } };
 }
 
-/**
- * Splits den_app_connect off a request URL. The rest of the query stays as
- * the client sent it, byte for byte.
- */
-export function takeConnectParam(url: string): { path: string; query: string; connect: string | undefined } {
-  const q = url.indexOf("?");
-  if (q < 0) return { path: url, query: "", connect: undefined };
-  let connect: string | undefined;
-  const kept: string[] = [];
-  for (const part of url.slice(q + 1).split("&")) {
-    const eq = part.indexOf("=");
-    if (safeDecode(eq < 0 ? part : part.slice(0, eq)) === APP_CONNECT_PARAM) connect ??= safeDecode(eq < 0 ? "" : part.slice(eq + 1));
-    else kept.push(part);
-  }
-  return { path: url.slice(0, q), query: kept.length > 0 ? `?${kept.join("&")}` : "", connect };
-}
-
-/**
- * A Location on the same origin: a path that starts with one slash. Leading
- * slashes and backslashes collapse, so that `//evil.example/` (which a
- * browser reads as another host) stays here.
- */
-export function sameOriginPath(pathAndQuery: string): string {
-  return `/${pathAndQuery.replace(/^[/\\]+/, "")}`;
-}
-
-function safeDecode(text: string): string {
-  try {
-    return decodeURIComponent(text.replace(/\+/g, " "));
-  } catch {
-    return text;
-  }
-}
-
 function crossOrigin(req: IncomingMessage): boolean {
   const origin = req.headers.origin;
   if (!origin) return false;
   if (!URL.canParse(origin)) return true;
   return new URL(origin).host.toLowerCase() !== (req.headers.host ?? "").toLowerCase();
-}
-
-function responseHead(incoming: IncomingMessage, headers: string[]): string {
-  const lines = [`HTTP/1.1 ${incoming.statusCode ?? 502} ${incoming.statusMessage ?? ""}`];
-  for (let i = 0; i < headers.length; i += 2) lines.push(`${headers[i]}: ${headers[i + 1]}`);
-  return `${lines.join("\r\n")}\r\n\r\n`;
 }
 
 function capitalize(text: string): string {

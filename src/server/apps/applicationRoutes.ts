@@ -3,7 +3,7 @@ import type { Clock } from "../clock.js";
 import { InputError } from "../errors.js";
 import { defineRoute, type RouteSpec } from "../http/route.js";
 import { matchAppHost, parseWildcardHost } from "./appHostname.js";
-import { APP_CONNECT_PARAM, takeConnectParam } from "./AppProxy.js";
+import { APP_CONNECT_PARAM, takeConnectParam } from "./takeConnectParam.js";
 import type { AppTokenSigner } from "./appTokens.js";
 
 /** An exchange token only has to survive one redirect. */

@@ -6,10 +6,10 @@ import {
   iconSource,
   safeExternalUrl,
   visibleApps,
-  wildcardSuffix,
   type AppContext,
   type WorkspaceApp,
 } from "./appUrls.ts";
+import { wildcardSuffix } from "../../../../src/sdk/portUrl.ts";
 
 function app(slug: string, extra: Partial<WorkspaceApp> = {}): WorkspaceApp {
   return { slug, display_name: slug, subdomain: false, share: "owner", hidden: false, health: "disabled", url: "http://localhost:8080", ...extra };

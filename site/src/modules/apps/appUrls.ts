@@ -1,3 +1,4 @@
+import { subdomainUrl } from "../../../../src/sdk/portUrl.js";
 import type { ApplicationsHost } from "../../../../src/sdk/schemas/applications.js";
 import type { WorkspaceAgent } from "../../../../src/sdk/schemas/workspaces.js";
 
@@ -5,8 +6,8 @@ import type { WorkspaceAgent } from "../../../../src/sdk/schemas/workspaces.js";
  * Where the dashboard sends people for a workspace app or port: pure
  * functions of the app, its workspace and how the server serves apps
  * (`GET /api/v2/applications/host`), so every case can be tested without a
- * browser. The URL shapes are those of the app proxy (docs in the issue 7
- * contract): paths on the dashboard's origin, or hosts under the wildcard.
+ * browser. The URL shapes are those of the app proxy (docs/apps.md): paths
+ * on the dashboard's origin, or hosts under the wildcard.
  */
 
 export type WorkspaceApp = WorkspaceAgent["apps"][number];
@@ -44,18 +45,9 @@ export function appPathUrl(owner: string, workspace: string, agent: string, slug
   return `/@${encodeURIComponent(owner)}/${encodeURIComponent(workspace)}.${encodeURIComponent(agent)}/apps/${encodeURIComponent(slug)}/`;
 }
 
-/** "*.den.localhost:3000" → "den.localhost:3000"; undefined for "" or anything that is not a `*.` pattern. */
-export function wildcardSuffix(host: string): string | undefined {
-  return host.startsWith("*.") && host.length > 2 ? host.slice(2) : undefined;
-}
-
-/**
- * `<scheme>//<slug>--<agent>--<workspace>--<owner>.<suffix>/` (ports have
- * theirs in src/sdk/portUrl.ts); the names are DNS labels without "--".
- */
+/** `<scheme>//<slug>--<agent>--<workspace>--<owner>.<suffix>/`; undefined without a wildcard host. */
 export function appSubdomainUrl(scheme: string, wildcardHost: string, owner: string, workspace: string, agent: string, slug: string): string | undefined {
-  const suffix = wildcardSuffix(wildcardHost);
-  return suffix ? `${scheme}//${[slug, agent, workspace, owner].join("--")}.${suffix}/` : undefined;
+  return subdomainUrl(scheme, wildcardHost, slug, { owner, workspace, agent });
 }
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { sameOriginPath, takeConnectParam } from "./AppProxy.js";
+import { sameOriginPath, takeConnectParam } from "./takeConnectParam.js";
 
 describe("takeConnectParam", () => {
   it("takes den_app_connect out and leaves the rest of the query as sent", () => {
